@@ -1,0 +1,168 @@
+"""Configuration: ``porter.yaml`` (or ``--config``) and command-line options, validated."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from porter.errors import ConfigError
+from porter.findings import Severity
+from porter.registry import transform_by_id, transform_types
+from porter.transform import Transform, option_fields
+
+CONFIG_NAME = "porter.yaml"
+FAIL_ON = ("error", "warning", "never")
+_TOP_KEYS = ("disable", "only", "options", "fail-on")
+
+
+@dataclass
+class Config:
+    """Everything a run is configured with; options are validated per transform."""
+
+    disable: frozenset[str] = frozenset()
+    only: frozenset[str] | None = None
+    options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    fail_on: str = "error"
+    source: str | None = None
+
+    def __post_init__(self) -> None:
+        for transform_id in (*self.disable, *(self.only or ()), *self.options):
+            transform_by_id(transform_id)
+        if self.fail_on not in FAIL_ON:
+            raise ConfigError(f"fail-on must be one of {', '.join(FAIL_ON)}, not {self.fail_on!r}",
+                              self.source)
+        self._built: dict[str, Any] = {
+            t.id: build_options(t, self.options.get(t.id, {}), self.source)
+            for t in transform_types()
+        }
+
+    def enabled(self) -> list[Transform]:
+        """Instances of the enabled transforms, in pipeline order."""
+        return [t(self._built[t.id]) for t in transform_types()
+                if t.id not in self.disable and (self.only is None or t.id in self.only)]
+
+    def options_for(self, transform_id: str) -> Any:
+        return self._built[transform_id]
+
+    def fails(self, severity: Severity) -> bool:
+        if self.fail_on == "never":
+            return False
+        return severity.rank >= Severity(self.fail_on).rank
+
+    def with_options(self, extra: dict[str, dict[str, Any]]) -> Config:
+        merged = {k: dict(v) for k, v in self.options.items()}
+        for transform_id, values in extra.items():
+            merged.setdefault(transform_id, {}).update(values)
+        return dataclasses.replace(self, options=merged)
+
+
+def build_options(transform: type[Transform], raw: dict[str, Any], source: str | None) -> Any:
+    """The transform's Options instance from config values, naming any unknown key."""
+    fields = option_fields(transform.Options)
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in fields:
+            known = ", ".join(fields) or "none"
+            raise ConfigError(f"unknown option {key!r} for transform {transform.id!r} "
+                              f"(known: {known})", source)
+        values[fields[key].name] = coerce(value, str(fields[key].type),
+                                          f"{transform.id}.{key}", source)
+    try:
+        return transform.Options(**values)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"options of {transform.id!r}: {exc}", source) from None
+
+
+def coerce(value: Any, annotation: str, name: str, source: str | None) -> Any:
+    """Check (and, for command-line strings, convert) one option value against its type."""
+    optional = annotation.endswith("| None")
+    base = annotation.removesuffix("| None").strip()
+    if value is None and optional:
+        return None
+    if base == "bool":
+        if isinstance(value, str) and value.lower() in ("true", "false", "yes", "no"):
+            return value.lower() in ("true", "yes")
+        if isinstance(value, bool):
+            return value
+    elif base == "int":
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            return int(value)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    elif base == "str":
+        if isinstance(value, str):
+            return value
+    elif base.startswith(("dict[str, str]", "Mapping[str, str]")):
+        if isinstance(value, str):
+            value = dict(_pair(part, name, source) for part in value.split(",") if part)
+        if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+            return {k: str(v) for k, v in value.items()}
+    elif base.startswith(("tuple[str, ...]", "list[str]")):
+        if isinstance(value, str):
+            value = [part for part in value.split(",") if part]
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return tuple(value)
+    raise ConfigError(f"option {name} must be {annotation}, not {value!r}", source)
+
+
+def _pair(text: str, name: str, source: str | None) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep:
+        raise ConfigError(f"option {name} takes KEY=VALUE pairs, not {text!r}", source)
+    return key.strip(), value.strip()
+
+
+def load_config(path: Path | None, *, required: bool) -> Config:
+    """Read ``path`` (or ``porter.yaml`` in the working directory when it exists)."""
+    if path is None:
+        candidate = Path(CONFIG_NAME)
+        if not candidate.is_file():
+            return Config()
+        path = candidate
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        if required:
+            raise ConfigError("config file not found", name) from None
+        return Config()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config: {exc}", name) from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        raise ConfigError(f"invalid YAML: {exc.problem}", name,
+                          mark.line + 1 if mark else None,
+                          mark.column + 1 if mark else None) from None
+    return config_from_mapping(raw or {}, name)
+
+
+def config_from_mapping(raw: Any, source: str | None = None) -> Config:
+    if not isinstance(raw, dict):
+        raise ConfigError("config must be a mapping", source)
+    for key in raw:
+        if key not in _TOP_KEYS:
+            raise ConfigError(f"unknown config key {key!r} (known: {', '.join(_TOP_KEYS)})",
+                              source)
+    options = raw.get("options") or {}
+    if not isinstance(options, dict) or not all(isinstance(v, dict) for v in options.values()):
+        raise ConfigError("options must map transform ids to mappings of options", source)
+    only = raw.get("only")
+    return Config(
+        disable=frozenset(_ids(raw.get("disable") or [], "disable", source)),
+        only=None if only is None else frozenset(_ids(only, "only", source)),
+        options={str(k): dict(v) for k, v in options.items()},
+        fail_on=str(raw.get("fail-on", "error")),
+        source=source,
+    )
+
+
+def _ids(value: Any, key: str, source: str | None) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{key} must be a list of transform ids", source)
+    return value

@@ -1,0 +1,124 @@
+"""The difference between a document's data before and after the transforms, as edit ops.
+
+Each :class:`Op` is an RFC 6902 operation (``to_json``) that also says where in the original
+the change sits, which is what the splicer needs. Applied in order, the RFC operations turn
+the old data into the new data.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from porter.documents import Path
+from porter.findings import json_pointer
+
+START = object()
+"""Anchor of an insertion before every surviving sibling."""
+
+
+@dataclass
+class Op:
+    """One edit: ``op`` is add, remove or replace, at ``path`` (RFC 6902 semantics)."""
+
+    op: str
+    path: Path
+    value: Any = None
+    parent: Path = ()
+    """Path of the container in the *original* data."""
+    source: str | int | None = None
+    """Original key or index the op removes or replaces."""
+    anchor: Any = None
+    """For add: the surviving original sibling it goes after, or START."""
+    container: Any = None
+    """The new value of the container the op edits (None for the document root)."""
+
+    def to_json(self) -> dict[str, Any]:
+        result: dict[str, Any] = {"op": self.op, "path": json_pointer(self.path)}
+        if self.op != "remove":
+            result["value"] = self.value
+        return result
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equality that tells ``True`` from ``1`` and ``1.0`` from ``1``."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+    return a == b or (a != a and b != b)
+
+
+def diff(old: Any, new: Any) -> list[Op]:
+    ops: list[Op] = []
+    _diff(old, new, (), (), ops)
+    return ops
+
+
+def _diff(old: Any, new: Any, old_path: Path, new_path: Path, ops: list[Op],
+          container: Any = None) -> None:
+    if same(old, new):
+        return
+    if isinstance(old, dict) and isinstance(new, dict) and new and \
+            (not old or old.keys() & new.keys()):
+        _diff_mapping(old, new, old_path, new_path, ops)
+    elif isinstance(old, list) and isinstance(new, list) and new and old:
+        _diff_sequence(old, new, old_path, new_path, ops)
+    else:
+        parent, source = (old_path[:-1], old_path[-1]) if old_path else ((), None)
+        ops.append(Op("replace", new_path, new, parent, source, container=container))
+
+
+def _diff_mapping(old: dict[str, Any], new: dict[str, Any], old_path: Path, new_path: Path,
+                  ops: list[Op]) -> None:
+    for key in old:
+        if key not in new:
+            ops.append(Op("remove", (*new_path, key), parent=old_path, source=key,
+                          container=new))
+    for key in old:
+        if key in new:
+            _diff(old[key], new[key], (*old_path, key), (*new_path, key), ops, new)
+    anchor: Any = START
+    for key in new:
+        if key in old:
+            anchor = key
+        else:
+            ops.append(Op("add", (*new_path, key), new[key], parent=old_path, anchor=anchor,
+                          container=new))
+
+
+def _fingerprint(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def _diff_sequence(old: list[Any], new: list[Any], old_path: Path, new_path: Path,
+                   ops: list[Op]) -> None:
+    if len(old) == len(new):
+        for index, (a, b) in enumerate(zip(old, new, strict=True)):
+            _diff(a, b, (*old_path, index), (*new_path, index), ops, new)
+        return
+    matcher = difflib.SequenceMatcher(None, [_fingerprint(v) for v in old],
+                                      [_fingerprint(v) for v in new], autojunk=False)
+    kept: list[tuple[int, int]] = []  # (old index, new index) of items that stay
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal" or (tag == "replace" and i2 - i1 == j2 - j1):
+            kept.extend(zip(range(i1, i2), range(j1, j2), strict=True))
+    kept_old = {i for i, _ in kept}
+    kept_new = {j: i for i, j in kept}
+    # Changes inside kept items first: indexes are still the original ones.
+    for i, j in kept:
+        _diff(old[i], new[j], (*old_path, i), (*new_path, i), ops, new)
+    for i in reversed(range(len(old))):
+        if i not in kept_old:
+            ops.append(Op("remove", (*new_path, i), parent=old_path, source=i, container=new))
+    anchor: Any = START
+    for j, value in enumerate(new):
+        if j in kept_new:
+            anchor = kept_new[j]
+        else:
+            ops.append(Op("add", (*new_path, j), value, parent=old_path, anchor=anchor,
+                          container=new))

@@ -1,0 +1,203 @@
+"""The pipeline: read documents, run transforms, splice the changes, verify, report."""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+
+from porter.config import Config
+from porter.diffing import Op, diff, same
+from porter.documents import Document
+from porter.errors import InputError, PorterError
+from porter.findings import Finding, Severity, json_pointer
+from porter.parsing import compose
+from porter.plaindata import build
+from porter.redump import redump
+from porter.registry import ALIASES, INTERNAL_ERROR
+from porter.results import DocumentPatch, FileResult
+from porter.splicing import Edit, LineIndex, SharedNodeError, SpliceError, Splicer, apply_edits
+from porter.transform import Context, Transform
+
+
+def clone(value: Any) -> Any:
+    """A deep copy of plain data (much faster than ``copy.deepcopy``)."""
+    if isinstance(value, dict):
+        return {k: clone(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clone(v) for v in value]
+    return value
+
+
+@dataclass
+class _Change:
+    document: Document
+    expected: Any
+    ops: list[Op]
+    edits: list[Edit] = field(default_factory=list)
+    redumped: bool = False
+
+
+class Pipeline:
+    """Runs the enabled transforms of ``config`` over texts."""
+
+    def __init__(self, config: Config | None = None) -> None:
+        self.config = config or Config()
+        self.transforms = self.config.enabled()
+        self.kinds = frozenset().union(*(t.kinds for t in self.transforms))
+
+    def convert_text(self, text: str, name: str = "-") -> FileResult:
+        result = FileResult(path=name, original=text, converted=text)
+        try:
+            raws = compose(text, name)
+        except InputError as exc:
+            result.errors.append(exc)
+            return result
+        result.documents = len(raws)
+        documents = [Document(name, raw) for raw in raws]
+        result.kubernetes = any(doc.is_kubernetes for doc in documents)
+        changes: list[_Change] = []
+        lines: LineIndex | None = None
+        for document in documents:
+            if document.kind not in self.kinds or not document.is_kubernetes:
+                continue
+            try:
+                document.data  # noqa: B018 - build now, so bad data is reported here
+            except InputError as exc:
+                result.errors.append(exc)
+                continue
+            original = clone(document.data)
+            findings = self._run_transforms(document, original)
+            result.findings.extend(findings)
+            ops = diff(original, document.data)
+            if not ops:
+                continue
+            lines = lines or LineIndex(text)
+            change = _Change(document, document.data, ops)
+            try:
+                change.edits = Splicer(document, lines).plan(ops)
+            except SharedNodeError as exc:
+                result.findings.append(_aliases_finding(document, exc))
+                continue
+            except SpliceError:
+                change.edits = [self._redump_edit(document, lines, ops)]
+                change.redumped = True
+            changes.append(change)
+            result.patches.append(DocumentPatch(document.index, document.resource(),
+                                                [op.to_json() for op in ops]))
+        if changes:
+            assert lines is not None
+            result.converted = self._splice_verified(text, name, lines, changes, result)
+            result.redumped = sum(change.redumped for change in changes)
+        result.findings.sort(key=Finding.sort_key)
+        return result
+
+    def _run_transforms(self, document: Document, original: Any) -> list[Finding]:
+        """Run every transform; one that raises is reported and the rest run again without it."""
+        failed: list[tuple[Transform, BaseException]] = []
+        kind = document.kind
+        while True:
+            findings: list[Finding] = []
+            context = Context(document, self.config, findings.append)
+            document.state.clear()
+            crashed = None
+            for transform in self.transforms:
+                if kind not in transform.kinds or any(t is transform for t, _ in failed):
+                    continue
+                try:
+                    transform.apply(document, context)
+                except Exception as exc:  # a crash must never lose the document
+                    crashed = (transform, exc)
+                    break
+            if crashed is None:
+                return [_internal_error(document, t, exc) for t, exc in failed] + findings
+            failed.append(crashed)
+            document.data = clone(original)
+
+    def _redump_edit(self, document: Document, lines: LineIndex, ops: list[Op]) -> Edit:
+        splicer = Splicer(document, lines)
+        root = document.root
+        start, end = root.start_mark.index, splicer.node_end(root)
+        text = redump(lines.text[start:end], [op.to_json() for op in ops],
+                      splicer.layout.map_step, splicer.layout.seq_offset)
+        text = text.rstrip("\n").replace("\n", splicer.nl)
+        return Edit(start, end, text)
+
+    def _splice_verified(self, text: str, name: str, lines: LineIndex, changes: list[_Change],
+                         result: FileResult) -> str:
+        """Apply the edits, then read the result back: each changed document must hold
+        exactly the data the transforms produced, or it is redone by the fallback writer,
+        or, failing that, left unchanged with an internal-error finding."""
+        for attempt in range(3):
+            try:
+                spliced = apply_edits(text, [e for change in changes for e in change.edits])
+                bad = _mismatches(spliced, name, changes)
+            except SpliceError:
+                bad = list(changes)
+                spliced = text
+            if not bad:
+                return spliced
+            for change in bad:
+                if attempt == 0 and not change.redumped:
+                    try:
+                        change.edits = [self._redump_edit(change.document, lines, change.ops)]
+                        change.redumped = True
+                        continue
+                    except Exception:  # noqa: BLE001 - reported below as an internal error
+                        pass
+                change.edits = []
+                result.findings.append(Finding(
+                    rule=INTERNAL_ERROR.code, severity=Severity.ERROR,
+                    message="porter could not write this document's changes faithfully; "
+                            "it was left unchanged",
+                    file=name, line=change.document.root.start_mark.line + 1, column=1,
+                    resource=change.document.resource(),
+                    hint="please report this with the input file"))
+                result.patches = [p for p in result.patches if p.index != change.document.index]
+            changes = [c for c in changes if c.edits]
+        return apply_edits(text, [e for change in changes for e in change.edits])
+
+
+def _mismatches(text: str, name: str, changes: list[_Change]) -> list[_Change]:
+    try:
+        raws = compose(text, name)
+    except PorterError:
+        return list(changes)
+    bad = []
+    for change in changes:
+        index = change.document.index
+        if index >= len(raws):
+            bad.append(change)
+            continue
+        try:
+            data, _ = build(raws[index].root, name)
+        except PorterError:
+            bad.append(change)
+            continue
+        if not same(data, change.expected):
+            bad.append(change)
+    return bad
+
+
+def _internal_error(document: Document, transform: Transform, exc: BaseException) -> Finding:
+    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    where = f" ({frame.filename.rsplit('/', 1)[-1]}:{frame.lineno})" if frame else ""
+    return Finding(
+        rule=INTERNAL_ERROR.code, severity=Severity.ERROR,
+        message=f"transform {transform.id!r} crashed: {type(exc).__name__}: {exc}{where}; "
+                "its changes to this document were dropped",
+        file=document.file, line=document.root.start_mark.line + 1, column=1,
+        resource=document.resource(), path="",
+        hint="please report this with the input file; run with --disable "
+             f"{transform.id} to skip it")
+
+
+def _aliases_finding(document: Document, exc: SharedNodeError) -> Finding:
+    line, column = document.locate(exc.path)
+    return Finding(
+        rule=ALIASES.code, severity=ALIASES.severity,
+        message="a change falls on a YAML anchor, alias or merge key; this document was "
+                "left unchanged",
+        file=document.file, line=line, column=column, resource=document.resource(exc.path),
+        path=json_pointer(exc.path),
+        hint="expand the anchors/aliases in this resource, then run porter again")

@@ -1,0 +1,171 @@
+"""Plain Python data (dict, list, str, int, float, bool, None) from composed nodes.
+
+Plain scalars are resolved the way the API server's YAML reader (go-yaml v2, YAML 1.1 style)
+resolves them, so ``privileged: yes`` is ``True`` here as it is in the cluster.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from porter.errors import InputError
+from porter.parsing import PLAIN
+
+_BOOLS = {
+    **dict.fromkeys(("y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"),
+                    True),
+    **dict.fromkeys(("n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"),
+                    False),
+}
+_NULLS = frozenset(("", "~", "null", "Null", "NULL"))
+_INT = re.compile(r"[-+]?(0|[1-9][0-9_]*)$")
+_INT_BASED = re.compile(r"[-+]?0(x[0-9a-fA-F_]+|o?[0-7_]+|b[01_]+)$")
+_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
+_SPECIAL_FLOATS = {
+    **dict.fromkeys((".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"), float("inf")),
+    **dict.fromkeys(("-.inf", "-.Inf", "-.INF"), float("-inf")),
+    **dict.fromkeys((".nan", ".NaN", ".NAN"), float("nan")),
+}
+_TAG = "tag:yaml.org,2002:"
+MERGE_KEY = "<<"
+MAX_NODES = 1_000_000
+MAX_DEPTH = 400
+
+
+def resolve_plain(value: str) -> Any:
+    """The value of an untagged plain scalar."""
+    if value in _NULLS:
+        return None
+    if len(value) <= 5 and value in _BOOLS:
+        return _BOOLS[value]
+    first = value[0]
+    if first.isdigit() or first in "+-.":
+        if _INT.match(value):
+            return int(value.replace("_", ""))
+        if _INT_BASED.match(value):
+            sign = -1 if value[0] == "-" else 1
+            digits = value.lstrip("+-").replace("_", "")
+            base = {"x": 16, "o": 8, "b": 2}.get(digits[1:2], 8)
+            body = digits[2:] if digits[1:2] in ("x", "o", "b") else digits[1:]
+            return sign * int(body or "0", base)
+        if _FLOAT.match(value):
+            return float(value)
+        if value in _SPECIAL_FLOATS:
+            return _SPECIAL_FLOATS[value]
+    return value
+
+
+def _scalar(node: ScalarNode) -> Any:
+    tag = node.tag
+    if tag == PLAIN:
+        return resolve_plain(node.value)
+    if tag.startswith(_TAG):
+        short = tag[len(_TAG):]
+        if short in ("int", "float", "bool", "null"):
+            resolved = resolve_plain(node.value)
+            wanted = {"int": int, "float": float, "bool": bool, "null": type(None)}[short]
+            if isinstance(resolved, wanted) and not (short == "int" and isinstance(resolved, bool)):
+                return resolved
+            if short == "float" and isinstance(resolved, int):
+                return float(resolved)
+    return node.value
+
+
+@dataclass
+class BuildInfo:
+    """What building noticed: nodes reached through aliases or merge keys cannot be edited."""
+
+    shared: set[int] = field(default_factory=set)
+    merged: set[int] = field(default_factory=set)
+
+
+class _Builder:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.seen: set[int] = set()
+        self.info = BuildInfo()
+        self.count = 0
+
+    def build(self, node: Node, depth: int = 0) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise InputError(f"document expands to more than {MAX_NODES:,} nodes "
+                             "(alias bomb?); refusing it", self.name, *_where(node))
+        if depth > MAX_DEPTH:
+            raise InputError(f"document nests deeper than {MAX_DEPTH} levels", self.name,
+                             *_where(node))
+        if isinstance(node, ScalarNode):
+            return _scalar(node)
+        key = id(node)
+        if key in self.seen:
+            self.info.shared.add(key)
+        self.seen.add(key)
+        if isinstance(node, SequenceNode):
+            return [self.build(item, depth + 1) for item in node.value]
+        if isinstance(node, MappingNode):
+            return self._mapping(node, depth)
+        raise InputError(f"unexpected YAML node {type(node).__name__}", self.name, *_where(node))
+
+    def _mapping(self, node: MappingNode, depth: int) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        first_line: dict[str, int] = {}
+        merges: list[Node] = []
+        for key_node, value_node in node.value:
+            if isinstance(key_node, ScalarNode) and key_node.value == MERGE_KEY and \
+                    key_node.tag in (PLAIN, _TAG + "merge"):
+                merges.append(value_node)
+                continue
+            key = self._key(key_node)
+            if key in result:
+                raise InputError(
+                    f"duplicate key {key!r} (first at line {first_line[key]})",
+                    self.name, *_where(key_node))
+            first_line[key] = key_node.start_mark.line + 1
+            result[key] = self.build(value_node, depth + 1)
+        if merges:
+            self.info.merged.add(id(node))
+            for source in merges:
+                sources = source.value if isinstance(source, SequenceNode) else [source]
+                for mapping in sources:
+                    merged = self.build(mapping, depth + 1)
+                    if not isinstance(merged, dict):
+                        raise InputError("merge key '<<' needs a mapping or list of mappings",
+                                         self.name, *_where(mapping))
+                    for key, value in merged.items():
+                        result.setdefault(key, value)
+        return result
+
+    def _key(self, node: Node) -> str:
+        if isinstance(node, ScalarNode):
+            return node.value
+        raise InputError("complex mapping key (a collection used as a key)", self.name,
+                         *_where(node))
+
+
+def _where(node: Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def build(node: Node, name: str) -> tuple[Any, BuildInfo]:
+    """Plain data for ``node`` and what building noticed; raises InputError for bad data."""
+    builder = _Builder(name)
+    return builder.build(node), builder.info
+
+
+def mapping_get(node: Node, key: str) -> Node | None:
+    """The value node under ``key`` of a mapping node, without building anything."""
+    if not isinstance(node, MappingNode):
+        return None
+    for key_node, value_node in node.value:
+        if isinstance(key_node, ScalarNode) and key_node.value == key:
+            return value_node
+    return None
+
+
+def scalar_text(node: Node | None) -> str | None:
+    """The text of a scalar node, or None."""
+    return node.value if isinstance(node, ScalarNode) else None

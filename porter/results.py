@@ -1,0 +1,47 @@
+"""Results of a run: per file, the original and converted text, findings, errors and patches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from porter.errors import PorterError
+from porter.findings import Finding, Resource, Severity
+
+
+@dataclass
+class DocumentPatch:
+    """The RFC 6902 patch that turns one document's data into its converted data."""
+
+    index: int
+    resource: Resource
+    operations: list[dict[str, Any]]
+
+
+@dataclass
+class FileResult:
+    """What porter made of one input file (or stdin)."""
+
+    path: str
+    original: str
+    converted: str
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[PorterError] = field(default_factory=list)
+    patches: list[DocumentPatch] = field(default_factory=list)
+    documents: int = 0
+    redumped: int = 0
+    """Documents the splicer declined and ruamel wrote instead (fidelity statistic)."""
+    kubernetes: bool = True
+    """False when the file holds no Kubernetes resource at all."""
+
+    @property
+    def changed(self) -> bool:
+        return self.converted != self.original
+
+    @property
+    def internal_error(self) -> bool:
+        return any(f.rule == "internal-error" for f in self.findings)
+
+    def worst(self) -> Severity | None:
+        severities = [f.severity for f in self.findings]
+        return max(severities, key=lambda s: s.rank) if severities else None

@@ -1,0 +1,422 @@
+"""Splicing edit ops into the original text, so that every untouched byte stays as it was.
+
+The splicer knows each node's offsets from the composer. Mapping entries and sequence items
+are removed as whole lines, new entries are inserted as lines rendered in the document's own
+indentation, and scalars are replaced in place in their original quote style. Flow
+collections that gain or lose entries are rendered again on their own.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from porter.diffing import START, Op
+from porter.documents import Document, Path
+from porter.emitting import (
+    Layout,
+    entry_lines,
+    flow,
+    inline,
+    is_collection,
+    item_lines,
+    mapping_after_dash,
+    scalar,
+    sequence_after_dash,
+    value_lines,
+)
+from porter.plaindata import MERGE_KEY
+
+_BREAK = re.compile("\r\n|\r|\n|\x85|\u2028|\u2029")
+_ALIAS_END = re.compile(r"[^\s,\[\]{}]*")
+
+
+class SpliceError(Exception):
+    """The text has a layout the splicer does not handle; the caller falls back."""
+
+
+class SharedNodeError(Exception):
+    """An edit falls on a node reached through an alias or a merge key."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.path = path
+
+
+@dataclass(frozen=True, order=True)
+class Edit:
+    """Replace ``text[start:end]``; at one offset, lower ``rank`` goes first."""
+
+    start: int
+    end: int
+    text: str = ""
+    rank: int = 0
+
+
+class LineIndex:
+    """Offsets of line starts, with the same line breaks as libyaml."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = [0, *(m.end() for m in _BREAK.finditer(text))]
+
+    def line_of(self, offset: int) -> int:
+        return bisect.bisect_right(self.starts, offset) - 1
+
+    def line_start(self, offset: int) -> int:
+        return self.starts[self.line_of(offset)]
+
+    def next_line_start(self, offset: int) -> int:
+        """Start of the line after the one holding ``offset`` (or the end of the text)."""
+        line = self.line_of(offset)
+        return self.starts[line + 1] if line + 1 < len(self.starts) else len(self.text)
+
+    def first_on_line(self, offset: int) -> bool:
+        return not self.text[self.line_start(offset):offset].strip()
+
+    def newline_near(self, offset: int) -> str:
+        match = _BREAK.search(self.text, offset) or _BREAK.search(self.text)
+        return match.group() if match else "\n"
+
+
+def detect_layout(root: Node, lines: LineIndex) -> Layout:
+    """The indentation habits of a document, from its own block collections."""
+    steps: Counter[int] = Counter()
+    offsets: Counter[int] = Counter()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, MappingNode):
+            for key, value in node.value:
+                if isinstance(value, MappingNode) and not value.flow_style and value.value:
+                    step = value.value[0][0].start_mark.column - key.start_mark.column
+                    if step > 0 and value.start_mark.line > key.start_mark.line:
+                        steps[step] += 1
+                elif isinstance(value, SequenceNode) and not value.flow_style and value.value:
+                    offset = value.start_mark.column - key.start_mark.column
+                    if offset >= 0 and value.start_mark.line > key.start_mark.line:
+                        offsets[offset] += 1
+                stack.append(value)
+        elif isinstance(node, SequenceNode):
+            stack.extend(node.value)
+    return Layout(
+        map_step=steps.most_common(1)[0][0] if steps else 2,
+        seq_offset=offsets.most_common(1)[0][0] if offsets else 2,
+        newline=lines.newline_near(root.start_mark.index),
+    )
+
+
+class Splicer:
+    """Plans text edits for one document's ops."""
+
+    def __init__(self, document: Document, lines: LineIndex) -> None:
+        self.document = document
+        self.lines = lines
+        self.text = lines.text
+        self.shared = document.build_info.shared
+        self.merged = document.build_info.merged
+        self.layout = detect_layout(document.root, lines)
+        self.nl = self.layout.newline
+
+    # -- locating -------------------------------------------------------------------------
+
+    def resolve(self, path: Path) -> Node:
+        node = self.document.root
+        for depth, part in enumerate(path):
+            if id(node) in self.shared:
+                raise SharedNodeError(path[:depth])
+            if isinstance(node, MappingNode):
+                found = self._own_entry(node, str(part))
+                if found is None:
+                    if id(node) in self.merged:
+                        raise SharedNodeError(path[:depth + 1])
+                    raise SpliceError(f"no node at {path}")
+                node = found[1]
+            elif isinstance(node, SequenceNode) and isinstance(part, int):
+                node = node.value[part]
+            else:
+                raise SpliceError(f"no node at {path}")
+        if id(node) in self.shared:
+            raise SharedNodeError(path)
+        return node
+
+    @staticmethod
+    def _own_entry(node: MappingNode, key: str) -> tuple[Node, Node] | None:
+        for key_node, value_node in node.value:
+            if isinstance(key_node, ScalarNode) and key_node.value == key:
+                return key_node, value_node
+        return None
+
+    # -- extents --------------------------------------------------------------------------
+
+    def _alias_end(self, after: int) -> int:
+        """End of an alias token (``*name``) that follows ``after``."""
+        position = after
+        while position < len(self.text) and self.text[position] in " \t":
+            position += 1
+        if self.text[position:position + 1] != "*":
+            raise SpliceError("expected an alias")
+        match = _ALIAS_END.match(self.text, position + 1)
+        assert match is not None
+        return match.end()
+
+    def node_end(self, node: Node) -> int:
+        """Offset just after the last character of the node's own text."""
+        if isinstance(node, ScalarNode):
+            end = node.end_mark.index
+            if node.style in ("|", ">"):
+                while end > node.start_mark.index and self.text[end - 1] in " \t\r\n\x85\u2028\u2029":
+                    end -= 1
+            return end
+        if node.flow_style or not node.value:
+            return node.end_mark.index
+        if isinstance(node, MappingNode):
+            key, value = node.value[-1]
+            return self.entry_end(key, value)
+        dashes = self.dashes(node)
+        return self.item_end(dashes[-1], node.value[-1])
+
+    def colon_after(self, key: Node) -> int:
+        position = key.end_mark.index
+        while position < len(self.text) and self.text[position] != ":":
+            position += 1
+        return position
+
+    def entry_end(self, key: Node, value: Node) -> int:
+        if value.start_mark.index < key.end_mark.index:  # an alias to an earlier anchor
+            return self._alias_end(self.colon_after(key) + 1)
+        return max(self.node_end(value), key.end_mark.index)
+
+    def item_end(self, dash: int, item: Node) -> int:
+        if item.start_mark.index < dash:  # an alias to an earlier anchor
+            return self._alias_end(dash + 1)
+        return max(self.node_end(item), dash + 1)
+
+    def dashes(self, node: SequenceNode) -> list[int]:
+        """Offsets of the ``-`` of every item of a block sequence."""
+        result: list[int] = []
+        position = node.start_mark.index
+        for item in node.value:
+            position = self._skip_to_dash(position)
+            result.append(position)
+            position = self.item_end(position, item)
+        return result
+
+    def _skip_to_dash(self, position: int) -> int:
+        text = self.text
+        while position < len(text):
+            char = text[position]
+            if char == "-":
+                return position
+            if char == "#":
+                position = self.lines.next_line_start(position)
+            elif char.isspace() or char == "\ufeff":
+                position += 1
+            else:
+                break
+        raise SpliceError("sequence item without a dash")
+
+    def _line_span(self, start: int, end: int) -> tuple[int, int]:
+        """Whole lines from the line of ``start`` to the line holding ``end - 1``."""
+        return self.lines.line_start(start), self.lines.next_line_start(max(end - 1, start))
+
+    def _insertion(self, position: int, lines: list[str], depth: int) -> Edit:
+        """Lines inserted at a line start; deeper containers' lines go first at one offset."""
+        body = self.nl.join(lines)
+        if position == len(self.text) and self.text and self.text[-1] not in "\r\n":
+            return Edit(position, position, self.nl + body, -depth)
+        return Edit(position, position, body + self.nl, -depth)
+
+    # -- planning ------------------------------------------------------------------------
+
+    def plan(self, ops: list[Op]) -> list[Edit]:
+        edits: list[Edit] = []
+        groups: dict[Path, list[Op]] = defaultdict(list)
+        for op in ops:
+            if op.op == "replace" and not op.path:
+                edits.append(self._replace_root(op.value))
+                continue
+            groups[op.parent].append(op)
+        rerendered: list[Path] = []
+        for parent in sorted(groups, key=len):
+            if any(parent[:len(done)] == done for done in rerendered):
+                continue
+            container = self.resolve(parent)
+            group = groups[parent]
+            if getattr(container, "flow_style", False) and any(
+                    op.op != "replace" or is_collection(op.value) for op in group):
+                edits.append(Edit(container.start_mark.index, container.end_mark.index,
+                                  flow(group[0].container)))
+                rerendered.append(parent)
+            elif isinstance(container, MappingNode):
+                self._plan_mapping(parent, container, group, edits)
+            elif isinstance(container, SequenceNode):
+                self._plan_sequence(parent, container, group, edits)
+            else:
+                raise SpliceError(f"cannot edit inside a scalar at {parent}")
+        return edits
+
+    def _replace_root(self, value: Any) -> Edit:
+        root = self.document.root
+        if id(root) in self.shared:
+            raise SharedNodeError(())
+        if isinstance(value, dict) and value:
+            text = self.nl.join(mapping_after_dash(value, 0, self.layout))
+        elif isinstance(value, list) and value:
+            text = self.nl.join(sequence_after_dash(value, 0, self.layout))
+        else:
+            text = inline(value) or ""
+        return Edit(root.start_mark.index, self.node_end(root), text)
+
+    def _scalar_edit(self, node: Node, value: Any) -> Edit | None:
+        if not isinstance(node, ScalarNode) or is_collection(value):
+            return None
+        if node.tag not in ("?plain",) and not node.tag.startswith("tag:yaml.org,2002:"):
+            return None  # a custom tag: render the value afresh instead
+        style = node.style if node.style in ("'", '"') else None
+        if self.text[node.start_mark.index:node.start_mark.index + 1] in ("&", "!"):
+            return None
+        return Edit(node.start_mark.index, self.node_end(node), scalar(value, style=style))
+
+    def _plan_mapping(self, parent: Path, node: MappingNode, group: list[Op],
+                      edits: list[Edit]) -> None:
+        entries = node.value
+        index = {k.value: i for i, (k, _) in enumerate(entries) if isinstance(k, ScalarNode)}
+        column = entries[0][0].start_mark.column if entries else 0
+        removed = set()
+        for op in group:
+            if op.op == "remove":
+                if op.source not in index or op.source == MERGE_KEY:
+                    raise SharedNodeError((*parent, op.source))
+                removed.add(index[op.source])
+        survivors = [i for i in range(len(entries)) if i not in removed]
+        for i in sorted(removed):
+            key, value = entries[i]
+            self._check_own(value, (*parent, key.value))
+            end = self.entry_end(key, value)
+            if self.lines.first_on_line(key.start_mark.index):
+                edits.append(Edit(*self._line_span(key.start_mark.index, end), ""))
+            else:
+                following = next((j for j in survivors if j > i), None)
+                if following is None:
+                    raise SpliceError("removing every entry of a mapping on a dash line")
+                edits.append(Edit(key.start_mark.index, entries[following][0].start_mark.index,
+                                  ""))
+        adds: dict[Any, list[Op]] = defaultdict(list)
+        for op in group:
+            if op.op == "replace":
+                if op.source not in index:
+                    raise SharedNodeError((*parent, op.source))
+                key, value = entries[index[op.source]]
+                self._check_own(value, (*parent, op.source))
+                edit = self._scalar_edit(value, op.value)
+                edits.append(edit or self._replace_entry_value(key, value, op.value, column))
+            elif op.op == "add":
+                adds[op.anchor].append(op)
+        for anchor, ops in adds.items():
+            lines: list[str] = []
+            for op in ops:
+                lines.extend(entry_lines(str(op.path[-1]), op.value, column, self.layout))
+            if anchor is START:
+                if not entries:
+                    raise SpliceError("adding to an empty block mapping")
+                first = entries[0][0].start_mark.index
+                if self.lines.first_on_line(first):
+                    edits.append(self._insertion(self.lines.line_start(first), lines, len(parent)))
+                else:
+                    body = self.nl.join(lines)[column:] + self.nl + " " * column
+                    edits.append(Edit(first, first, body))
+            else:
+                key, value = entries[index[anchor]]
+                end = self.entry_end(key, value)
+                edits.append(self._insertion(self.lines.next_line_start(end - 1), lines,
+                                                len(parent)))
+
+    def _check_own(self, node: Node, path: Path) -> None:
+        if id(node) in self.shared:
+            raise SharedNodeError(path)
+
+    def _replace_entry_value(self, key: Node, value: Node, new: Any, column: int) -> Edit:
+        colon = self.colon_after(key)
+        end = self.entry_end(key, value)
+        text = inline(new)
+        if text is not None:
+            return Edit(colon + 1, end, " " + text)
+        return Edit(colon + 1, end, self.nl + self.nl.join(value_lines(new, column, self.layout)))
+
+    def _plan_sequence(self, parent: Path, node: SequenceNode, group: list[Op],
+                       edits: list[Edit]) -> None:
+        items = node.value
+        dashes = self.dashes(node) if items else []
+        column = self.lines.text[self.lines.line_start(dashes[0]):dashes[0]] if dashes else ""
+        dash_column = len(column)
+        removed = {op.source for op in group if op.op == "remove"}
+        survivors = [i for i in range(len(items)) if i not in removed]
+        for i in sorted(removed):
+            assert isinstance(i, int)
+            self._check_own(items[i], (*parent, i))
+            end = self.item_end(dashes[i], items[i])
+            if self.lines.first_on_line(dashes[i]):
+                edits.append(Edit(*self._line_span(dashes[i], end), ""))
+            else:
+                following = next((j for j in survivors if j > i), None)
+                if following is None:
+                    raise SpliceError("removing the last items of a nested sequence")
+                edits.append(Edit(dashes[i], dashes[following], ""))
+        adds: dict[Any, list[Op]] = defaultdict(list)
+        for op in group:
+            if op.op == "replace":
+                assert isinstance(op.source, int)
+                item = items[op.source]
+                self._check_own(item, (*parent, op.source))
+                edit = self._scalar_edit(item, op.value)
+                if edit is None:
+                    dash = dashes[op.source]
+                    rendered = self.nl.join(item_lines(op.value, dash_column, self.layout))
+                    edit = Edit(dash + 1, self.item_end(dash, item),
+                                rendered[dash_column + 1:])
+                edits.append(edit)
+            elif op.op == "add":
+                adds[op.anchor].append(op)
+        for anchor, ops in adds.items():
+            lines: list[str] = []
+            for op in ops:
+                lines.extend(item_lines(op.value, dash_column, self.layout))
+            if anchor is START:
+                first = dashes[0]
+                if self.lines.first_on_line(first):
+                    edits.append(self._insertion(self.lines.line_start(first), lines, len(parent)))
+                else:
+                    body = self.nl.join(lines)[dash_column:] + self.nl + " " * dash_column
+                    edits.append(Edit(first, first, body))
+            else:
+                end = self.item_end(dashes[anchor], items[anchor])
+                edits.append(self._insertion(self.lines.next_line_start(end - 1), lines,
+                                                len(parent)))
+
+
+def apply_edits(text: str, edits: list[Edit]) -> str:
+    """Apply non-overlapping edits (pure deletions may overlap and are merged)."""
+    ordered = sorted(edits, key=lambda e: (e.start, e.end, e.rank))
+    merged: list[Edit] = []
+    for edit in ordered:
+        if merged and edit.start < merged[-1].end:
+            last = merged[-1]
+            if last.text or edit.text:
+                raise SpliceError("overlapping edits")
+            merged[-1] = Edit(last.start, max(last.end, edit.end), "")
+        else:
+            merged.append(edit)
+    parts: list[str] = []
+    position = 0
+    for edit in merged:
+        parts.append(text[position:edit.start])
+        parts.append(edit.text)
+        position = edit.end
+    parts.append(text[position:])
+    return "".join(parts)

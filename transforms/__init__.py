@@ -1,0 +1,1 @@
+"""porter's built-in transforms, one module each; registered through ``porter.transforms``."""
