@@ -7,6 +7,7 @@ from typing import Any
 
 from porter.errors import PorterError
 from porter.findings import Finding, Resource, Severity
+from porter.textfile import SourceText
 
 
 @dataclass
@@ -33,6 +34,16 @@ class FileResult:
     """Documents the splicer declined and ruamel wrote instead (fidelity statistic)."""
     kubernetes: bool = True
     """False when the file holds no Kubernetes resource at all."""
+    notes: list[str] = field(default_factory=list)
+    """One-line remarks that are not findings (a skipped non-Kubernetes file, say)."""
+    source: SourceText | None = None
+    """Encoding and BOM of the input, to write the result back the same way."""
+    relative: str = ""
+    """Path below the input root, for ``--output``."""
+
+    def converted_bytes(self) -> bytes:
+        source = self.source or SourceText(self.original)
+        return source.encode(self.converted)
 
     @property
     def changed(self) -> bool:

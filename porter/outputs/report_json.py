@@ -1,0 +1,38 @@
+"""The JSON report (contract: version 1, files, findings, summary)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from porter.findings import Severity
+from porter.results import FileResult
+
+VERSION = 1
+
+
+def report(results: Sequence[FileResult]) -> dict[str, Any]:
+    findings = [f for result in results for f in result.findings]
+    return {
+        "version": VERSION,
+        "files": [
+            {"path": r.path, "changed": r.changed,
+             "error": "; ".join(e.message if e.line is None else
+                                f"{e.message} (line {e.line}, column {e.column})"
+                                for e in r.errors) or None}
+            for r in results
+        ],
+        "findings": [f.to_dict() for f in findings],
+        "summary": {
+            "files": len(results),
+            "changed": sum(r.changed for r in results),
+            "errors": sum(f.severity is Severity.ERROR for f in findings),
+            "warnings": sum(f.severity is Severity.WARNING for f in findings),
+            "infos": sum(f.severity is Severity.INFO for f in findings),
+        },
+    }
+
+
+def render(results: Sequence[FileResult]) -> str:
+    return json.dumps(report(results), indent=2, ensure_ascii=False) + "\n"

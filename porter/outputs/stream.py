@@ -1,0 +1,21 @@
+"""The converted YAML as one stream: a file's exact text, or several files in sequence."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from porter.results import FileResult
+
+
+def render(results: Sequence[FileResult]) -> str:
+    """One readable result: its text exactly. Several: each after ``---`` and a source line."""
+    readable = [r for r in results if r.source is not None]
+    if len(readable) == 1:
+        return readable[0].converted
+    parts: list[str] = []
+    for result in readable:
+        text = result.converted
+        if text and not text.endswith(("\n", "\r")):
+            text += "\n"
+        parts.append(f"---\n# Source: {result.path}\n{text}")
+    return "".join(parts)

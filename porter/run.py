@@ -1,0 +1,68 @@
+"""Running porter over files: reading, decoding, converting. The one place that reads input."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from porter.config import Config
+from porter.errors import InputError, PorterError
+from porter.inputs import InputFile, discover
+from porter.pipeline import Pipeline
+from porter.results import FileResult
+from porter.textfile import decode
+
+
+def read_input(item: InputFile) -> bytes:
+    if item.path is None:
+        return sys.stdin.buffer.read()
+    try:
+        return item.path.read_bytes()
+    except IsADirectoryError:
+        raise InputError("is a directory", item.display) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", item.display) from None
+
+
+def convert_input(item: InputFile, pipeline: Pipeline, data: bytes | None = None) -> FileResult:
+    """Convert one input file; bad input comes back as ``errors`` on the result, not raised."""
+    try:
+        raw = read_input(item) if data is None else data
+        source = decode(raw, item.display)
+    except InputError as exc:
+        return FileResult(path=item.display, original="", converted="", errors=[exc],
+                          relative=item.relative, kubernetes=False)
+    result = pipeline.convert_text(source.text, item.display)
+    result.source = source
+    result.relative = item.relative
+    if not result.errors and not result.kubernetes:
+        _not_kubernetes(result, item)
+    return result
+
+
+def _not_kubernetes(result: FileResult, item: InputFile) -> None:
+    text = result.original
+    if not text.strip():
+        what = "empty file"
+    elif all(not line.strip() or line.lstrip().startswith(("#", "---", "...", "%"))
+             for line in text.splitlines()):
+        what = "holds only comments"
+    else:
+        what = "not a Kubernetes manifest (no document has apiVersion and kind)"
+    if item.explicit:
+        result.errors.append(InputError(f"{what}; passed through unchanged", item.display, 1, 1))
+    else:
+        result.notes.append(f"{item.display}: note: {what}; passed through unchanged")
+
+
+def convert_paths(arguments: Iterable[str | Path], config: Config | None = None,
+                  exclude: Path | None = None) -> Iterator[FileResult]:
+    """Convert every file named by ``arguments`` (files, directories, ``-`` for stdin)."""
+    pipeline = Pipeline(config)
+    for item in discover([str(a) for a in arguments], exclude):
+        if isinstance(item, PorterError):
+            yield FileResult(path=item.file or "-", original="", converted="", errors=[item],
+                             kubernetes=False)
+        else:
+            yield convert_input(item, pipeline)
