@@ -68,20 +68,23 @@ class Pipeline:
                 continue
             original = clone(document.data)
             findings = self._run_transforms(document, original)
-            result.findings.extend(findings)
             ops = diff(original, document.data)
             if not ops:
+                result.findings.extend(findings)
                 continue
             lines = lines or LineIndex(text)
             change = _Change(document, document.data, ops)
             try:
                 change.edits = Splicer(document, lines).plan(ops)
             except SharedNodeError as exc:
+                # Nothing changed, so the other findings (which say what was changed) would
+                # mislead: the one finding says why and what to do.
                 result.findings.append(_aliases_finding(document, exc))
                 continue
             except SpliceError:
                 change.edits = [self._redump_edit(document, lines, ops)]
                 change.redumped = True
+            result.findings.extend(findings)
             changes.append(change)
             result.patches.append(DocumentPatch(document.index, document.resource(),
                                                 [op.to_json() for op in ops]))

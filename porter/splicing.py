@@ -248,17 +248,34 @@ class Splicer:
                 continue
             container = self.resolve(parent)
             group = groups[parent]
-            if getattr(container, "flow_style", False) and any(
-                    op.op != "replace" or is_collection(op.value) for op in group):
-                edits.append(Edit(container.start_mark.index, container.end_mark.index,
-                                  flow(group[0].container)))
-                rerendered.append(parent)
+            if getattr(container, "flow_style", False):
+                in_place = self._flow_scalar_edits(parent, container, group)
+                if in_place is None:
+                    edits.append(Edit(container.start_mark.index, container.end_mark.index,
+                                      flow(group[0].container)))
+                    rerendered.append(parent)
+                else:
+                    edits.extend(in_place)
             elif isinstance(container, MappingNode):
                 self._plan_mapping(parent, container, group, edits)
             elif isinstance(container, SequenceNode):
                 self._plan_sequence(parent, container, group, edits)
             else:
                 raise SpliceError(f"cannot edit inside a scalar at {parent}")
+        return edits
+
+    def _flow_scalar_edits(self, parent: Path, container: Node,
+                           group: list[Op]) -> list[Edit] | None:
+        """In-place edits when a flow collection only has scalars replaced, else None."""
+        edits: list[Edit] = []
+        for op in group:
+            if op.op != "replace" or is_collection(op.value):
+                return None
+            node = self.resolve((*parent, op.source))
+            edit = self._scalar_edit(node, op.value, in_flow=True)
+            if edit is None:
+                return None
+            edits.append(edit)
         return edits
 
     def _replace_root(self, value: Any) -> Edit:
@@ -273,7 +290,7 @@ class Splicer:
             text = inline(value) or ""
         return Edit(root.start_mark.index, self.node_end(root), text)
 
-    def _scalar_edit(self, node: Node, value: Any) -> Edit | None:
+    def _scalar_edit(self, node: Node, value: Any, in_flow: bool = False) -> Edit | None:
         if not isinstance(node, ScalarNode) or is_collection(value):
             return None
         if node.tag not in ("?plain",) and not node.tag.startswith("tag:yaml.org,2002:"):
@@ -281,7 +298,8 @@ class Splicer:
         style = node.style if node.style in ("'", '"') else None
         if self.text[node.start_mark.index:node.start_mark.index + 1] in ("&", "!"):
             return None
-        return Edit(node.start_mark.index, self.node_end(node), scalar(value, style=style))
+        return Edit(node.start_mark.index, self.node_end(node),
+                    scalar(value, flow=in_flow, style=style))
 
     def _plan_mapping(self, parent: Path, node: MappingNode, group: list[Op],
                       edits: list[Edit]) -> None:
@@ -347,7 +365,19 @@ class Splicer:
         text = inline(new)
         if text is not None:
             return Edit(colon + 1, end, " " + text)
-        return Edit(colon + 1, end, self.nl + self.nl.join(value_lines(new, column, self.layout)))
+        # A trailing comment belonged to the old value's last line: it goes with it, rather
+        # than end up behind the new block's last line.
+        return Edit(colon + 1, self._through_comment(end),
+                    self.nl + self.nl.join(value_lines(new, column, self.layout)))
+
+    def _through_comment(self, end: int) -> int:
+        """``end`` moved past trailing blanks and a comment on the same line."""
+        line_end = self.lines.next_line_start(end)
+        rest = self.text[end:line_end].rstrip("\r\n\x85\u2028\u2029")
+        stripped = rest.lstrip(" \t")
+        if not stripped or stripped.startswith("#"):
+            return end + len(rest)
+        return end
 
     def _plan_sequence(self, parent: Path, node: SequenceNode, group: list[Op],
                        edits: list[Edit]) -> None:
@@ -378,8 +408,10 @@ class Splicer:
                 if edit is None:
                     dash = dashes[op.source]
                     rendered = self.nl.join(item_lines(op.value, dash_column, self.layout))
-                    edit = Edit(dash + 1, self.item_end(dash, item),
-                                rendered[dash_column + 1:])
+                    end = self.item_end(dash, item)
+                    if is_collection(op.value) and op.value:
+                        end = self._through_comment(end)
+                    edit = Edit(dash + 1, end, rendered[dash_column + 1:])
                 edits.append(edit)
             elif op.op == "add":
                 adds[op.anchor].append(op)

@@ -364,9 +364,16 @@ class LinuxSecurityContext(PodSpecTransform):
             name = self.options.user
         if "runAsUser" in security:
             del security["runAsUser"]
-            if existing is None and name is not None:
+            if existing is not None:
+                context.report(RUN_AS_USER, (*path, "runAsUser"),
+                               f"runAsUser: {_show(uid)} removed; windowsOptions.runAsUserName "
+                               f"{existing!r} was already set")
+            elif name is not None:
                 context.report(RUN_AS_USER, (*path, "runAsUser"),
                                f"runAsUser: {_show(uid)} -> windowsOptions.runAsUserName: {name}")
+            else:
+                context.report(LINUX_ONLY, (*path, "runAsUser"),
+                               f"runAsUser: {_show(uid)} removed (not a numeric uid)")
         if existing is not None:
             return str(existing)
         if name is not None:

@@ -1,0 +1,56 @@
+"""Shared test helpers: fixture cases and byte-exact single-file snapshots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
+
+from porter.config import Config, load_config
+from porter.inputs import InputFile
+from porter.pipeline import Pipeline
+from porter.results import FileResult
+from porter.run import convert_input
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+CORPUS = ROOT.parent / "shared" / "corpus"
+CASES = sorted(p.name for p in FIXTURES.iterdir() if (p / "input.yaml").is_file())
+
+
+class _Bytes(SingleFileSnapshotExtension):
+    """Snapshots stored as the exact bytes of the artifact (CRLF and BOM included)."""
+
+    _write_mode = WriteMode.BINARY
+
+    def serialize(self, data, **kwargs):  # type: ignore[no-untyped-def]
+        return data.encode("utf-8") if isinstance(data, str) else data
+
+
+class YamlSnapshot(_Bytes):
+    file_extension = "yaml"
+
+
+class DiffSnapshot(_Bytes):
+    file_extension = "diff"
+
+
+class JsonSnapshot(_Bytes):
+    file_extension = "json"
+
+
+def case_config(case: str) -> Config:
+    config_file = FIXTURES / case / "porter.yaml"
+    return load_config(config_file, required=True) if config_file.is_file() else Config()
+
+
+def convert_case(case: str, config: Config | None = None) -> FileResult:
+    path = FIXTURES / case / "input.yaml"
+    item = InputFile(f"{case}/input.yaml", path, "input.yaml", True)
+    return convert_input(item, Pipeline(config or case_config(case)))
+
+
+@pytest.fixture(params=CASES)
+def case(request: pytest.FixtureRequest) -> str:
+    return request.param

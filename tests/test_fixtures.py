@@ -1,0 +1,53 @@
+"""Every fixture case: snapshots of the converted YAML, the diff and the JSON report, plus the
+invariants that hold for every case (idempotence, findings on real lines, clean read-back)."""
+
+from __future__ import annotations
+
+from conftest import DiffSnapshot, JsonSnapshot, YamlSnapshot, convert_case
+
+from porter.outputs import report_json, unified_diff
+from porter.parsing import compose
+from porter.pipeline import Pipeline
+
+
+def test_output(case, snapshot):
+    result = convert_case(case)
+    assert not result.errors
+    assert result.converted_bytes() == snapshot(extension_class=YamlSnapshot)
+
+
+def test_diff(case, snapshot):
+    result = convert_case(case)
+    assert unified_diff.file_diff(result) == snapshot(extension_class=DiffSnapshot)
+
+
+def test_report(case, snapshot):
+    result = convert_case(case)
+    assert report_json.render([result]) == snapshot(extension_class=JsonSnapshot)
+
+
+def test_second_run_changes_nothing(case):
+    from conftest import case_config
+
+    first = convert_case(case)
+    second = Pipeline(case_config(case)).convert_text(first.converted, "again.yaml")
+    assert second.converted == first.converted
+    assert not any(f.rule == "internal-error" for f in second.findings)
+
+
+def test_spliced_without_fallback(case):
+    result = convert_case(case)
+    assert result.redumped == 0
+    assert not result.internal_error
+    compose(result.converted, "out.yaml")  # the output is valid YAML
+
+
+def test_findings_point_at_their_key(case):
+    result = convert_case(case)
+    lines = result.original.splitlines()
+    for finding in result.findings:
+        assert 1 <= finding.line <= len(lines), finding
+        key = finding.path.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
+        line = lines[finding.line - 1]
+        if key and not key.isdigit() and key in result.original:
+            assert key in line[finding.column - 1:], (finding, line)
