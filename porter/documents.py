@@ -50,9 +50,13 @@ class Document:
         return self._info is not None
 
     @property
+    def line_offset(self) -> int:
+        return self.raw.line_offset
+
+    @property
     def data(self) -> Any:
         if self._info is None:
-            self._data, self._info = build(self.root, self.file)
+            self._data, self._info = build(self.root, self.file, self.line_offset)
         return self._data
 
     @data.setter
@@ -96,7 +100,7 @@ class Document:
                 where = node.start_mark
             else:
                 break
-        return where.line + 1, where.column + 1
+        return where.line + 1 + self.line_offset, where.column + 1
 
     def node_at(self, path: Path) -> Node | None:
         node: Node | None = self.root

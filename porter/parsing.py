@@ -62,10 +62,97 @@ else:  # pragma: no cover - exercised only where PyYAML lacks libyaml
 
 @dataclass
 class RawDocument:
-    """One document of a stream: its position in the stream and its root node."""
+    """One document of a stream: its index in the file and its root node.
+
+    Node marks count from the start of the segment the document was composed from, which
+    starts ``line_offset`` lines into the file.
+    """
 
     index: int
     root: Node
+    line_offset: int = 0
+
+
+@dataclass
+class Segment:
+    """A slice of a file holding whole documents; ``documents`` is None for a slice that
+    passes through as text without being parsed."""
+
+    start: int
+    end: int
+    documents: list[RawDocument] | None
+    count: int
+    """How many documents the slice holds."""
+
+
+_DOCUMENT_START = re.compile(r"^---(?=[ \t\r\n]|$)", re.MULTILINE)
+_DIRECTIVE = re.compile(r"^%", re.MULTILINE)
+_CONTENT = re.compile(r"^[ \t]*[^\s#]", re.MULTILINE)
+_DOCUMENT_END = re.compile(r"^\.\.\.(?=[ \t\r\n]|$)", re.MULTILINE)
+_LINE_BREAK = re.compile("\r\n|\r|\n|\x85|\u2028|\u2029")
+
+
+def _bare_document_after_end(chunk: str) -> bool:
+    """Is there content after a ``...`` line (a document without its own ``---``)?"""
+    for ending in _DOCUMENT_END.finditer(chunk):
+        newline = chunk.find("\n", ending.end())
+        if newline != -1 and _CONTENT.search(chunk, newline + 1):
+            return True
+    return False
+
+
+def well_formed(text: str) -> bool:
+    """Does libyaml parse ``text`` without error (no Python objects made)?"""
+    if not getattr(yaml, "__with_libyaml__", False):
+        return False
+    parser = CParser(text)
+    try:
+        parser.raw_parse()
+    except yaml.YAMLError:
+        return False
+    finally:
+        parser.dispose()
+    return True
+
+
+def segments(text: str, name: str, wanted: re.Pattern[str]) -> list[Segment]:
+    """Split ``text`` into document slices, composing only those ``wanted`` matches.
+
+    The fast path splits at ``---`` lines (document markers can never sit inside content at
+    the start of a line) and leaves slices that cannot interest any transform unparsed. Any
+    doubt (invalid YAML, directives, templates, a bare document after ``...``) takes the
+    slow path: the whole file composed as one segment, with exact error messages.
+    """
+    if "{{" in text or _DIRECTIVE.search(text) or not well_formed(text):
+        documents = compose(text, name)
+        return [Segment(0, len(text), documents, len(documents))]
+    starts = [m.start() for m in _DOCUMENT_START.finditer(text)]
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)
+    result: list[Segment] = []
+    index = 0
+    line = 0
+    for number, start in enumerate(starts):
+        end = starts[number + 1] if number + 1 < len(starts) else len(text)
+        chunk = text[start:end]
+        expected = 1 if chunk.startswith("---") or _CONTENT.search(chunk) else 0
+        if _bare_document_after_end(chunk):
+            documents = compose(text, name)
+            return [Segment(0, len(text), documents, len(documents))]
+        if expected and wanted.search(chunk):
+            documents = compose(chunk, name)
+            if len(documents) != expected:
+                documents = compose(text, name)
+                return [Segment(0, len(text), documents, len(documents))]
+            for document in documents:
+                document.index = index
+                document.line_offset = line
+            result.append(Segment(start, end, documents, expected))
+        else:
+            result.append(Segment(start, end, None, expected))
+        index += expected
+        line += len(_LINE_BREAK.findall(chunk))
+    return result
 
 
 def compose(text: str, name: str) -> list[RawDocument]:

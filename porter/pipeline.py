@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import traceback
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,7 +12,7 @@ from porter.diffing import Op, diff, same
 from porter.documents import Document
 from porter.errors import InputError, PorterError
 from porter.findings import Finding, Severity, json_pointer
-from porter.parsing import compose
+from porter.parsing import Segment, compose, segments
 from porter.plaindata import build
 from porter.redump import redump
 from porter.registry import ALIASES, INTERNAL_ERROR
@@ -29,9 +30,15 @@ def clone(value: Any) -> Any:
     return value
 
 
+_KUBERNETES = re.compile(r"(?m)(^|[{,]\s*)[\"']?kind[\"']?\s*:")
+_API_VERSION = re.compile(r"(?m)(^|[{,]\s*)[\"']?apiVersion[\"']?\s*:")
+
+
 @dataclass
 class _Change:
     document: Document
+    position: int
+    """Index of the document within its segment."""
     expected: Any
     ops: list[Op]
     edits: list[Edit] = field(default_factory=list)
@@ -45,20 +52,35 @@ class Pipeline:
         self.config = config or Config()
         self.transforms = self.config.enabled()
         self.kinds = frozenset().union(*(t.kinds for t in self.transforms))
+        names = "|".join(sorted((re.escape(k) for k in self.kinds), key=len, reverse=True))
+        # The cheap look: only slices naming one of these kinds are parsed at all.
+        self.wanted = re.compile(rf"\bkind[\"']?\s*:\s*[\"']?(?:{names})\b" if names else r"(?!)")
 
     def convert_text(self, text: str, name: str = "-") -> FileResult:
         result = FileResult(path=name, original=text, converted=text)
         try:
-            raws = compose(text, name)
+            pieces = segments(text, name, self.wanted)
         except InputError as exc:
             result.errors.append(exc)
             return result
-        result.documents = len(raws)
-        documents = [Document(name, raw) for raw in raws]
-        result.kubernetes = any(doc.is_kubernetes for doc in documents)
+        result.documents = sum(piece.count for piece in pieces)
+        result.kubernetes = bool(_KUBERNETES.search(text)) and bool(_API_VERSION.search(text))
+        out: list[str] = []
+        for piece in pieces:
+            chunk = text[piece.start:piece.end]
+            out.append(self._convert_segment(chunk, piece, name, result)
+                       if piece.documents else chunk)
+        result.converted = "".join(out)
+        result.findings.sort(key=Finding.sort_key)
+        return result
+
+    def _convert_segment(self, text: str, piece: Segment, name: str,
+                         result: FileResult) -> str:
+        assert piece.documents is not None
         changes: list[_Change] = []
         lines: LineIndex | None = None
-        for document in documents:
+        for position, raw in enumerate(piece.documents):
+            document = Document(name, raw)
             if document.kind not in self.kinds or not document.is_kubernetes:
                 continue
             try:
@@ -73,11 +95,11 @@ class Pipeline:
                 result.findings.extend(findings)
                 continue
             lines = lines or LineIndex(text)
-            change = _Change(document, document.data, ops)
+            change = _Change(document, position, document.data, ops)
             try:
                 change.edits = Splicer(document, lines).plan(ops)
             except SharedNodeError as exc:
-                # Nothing changed, so the other findings (which say what was changed) would
+                # Nothing changes, so the other findings (which say what was changed) would
                 # mislead: the one finding says why and what to do.
                 result.findings.append(_aliases_finding(document, exc))
                 continue
@@ -88,12 +110,12 @@ class Pipeline:
             changes.append(change)
             result.patches.append(DocumentPatch(document.index, document.resource(),
                                                 [op.to_json() for op in ops]))
-        if changes:
-            assert lines is not None
-            result.converted = self._splice_verified(text, name, lines, changes, result)
-            result.redumped = sum(change.redumped for change in changes)
-        result.findings.sort(key=Finding.sort_key)
-        return result
+        if not changes:
+            return text
+        assert lines is not None
+        converted = self._splice_verified(text, name, lines, changes, result)
+        result.redumped += sum(change.redumped for change in changes)
+        return converted
 
     def _run_transforms(self, document: Document, original: Any) -> list[Finding]:
         """Run every transform; one that raises is reported and the rest run again without it."""
@@ -146,14 +168,14 @@ class Pipeline:
                         change.edits = [self._redump_edit(change.document, lines, change.ops)]
                         change.redumped = True
                         continue
-                    except Exception:  # noqa: BLE001 - reported below as an internal error
+                    except Exception:
                         pass
                 change.edits = []
                 result.findings.append(Finding(
                     rule=INTERNAL_ERROR.code, severity=Severity.ERROR,
                     message="porter could not write this document's changes faithfully; "
                             "it was left unchanged",
-                    file=name, line=change.document.root.start_mark.line + 1, column=1,
+                    file=name, line=change.document.locate(())[0], column=1,
                     resource=change.document.resource(),
                     hint="please report this with the input file"))
                 result.patches = [p for p in result.patches if p.index != change.document.index]
@@ -168,7 +190,7 @@ def _mismatches(text: str, name: str, changes: list[_Change]) -> list[_Change]:
         return list(changes)
     bad = []
     for change in changes:
-        index = change.document.index
+        index = change.position
         if index >= len(raws):
             bad.append(change)
             continue
@@ -189,7 +211,7 @@ def _internal_error(document: Document, transform: Transform, exc: BaseException
         rule=INTERNAL_ERROR.code, severity=Severity.ERROR,
         message=f"transform {transform.id!r} crashed: {type(exc).__name__}: {exc}{where}; "
                 "its changes to this document were dropped",
-        file=document.file, line=document.root.start_mark.line + 1, column=1,
+        file=document.file, line=document.locate(())[0], column=1,
         resource=document.resource(), path="",
         hint="please report this with the input file; run with --disable "
              f"{transform.id} to skip it")

@@ -84,8 +84,9 @@ class BuildInfo:
 
 
 class _Builder:
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, line_offset: int) -> None:
         self.name = name
+        self.line_offset = line_offset
         self.seen: set[int] = set()
         self.info = BuildInfo()
         self.count = 0
@@ -94,10 +95,10 @@ class _Builder:
         self.count += 1
         if self.count > MAX_NODES:
             raise InputError(f"document expands to more than {MAX_NODES:,} nodes "
-                             "(alias bomb?); refusing it", self.name, *_where(node))
+                             "(alias bomb?); refusing it", self.name, *self._where(node))
         if depth > MAX_DEPTH:
             raise InputError(f"document nests deeper than {MAX_DEPTH} levels", self.name,
-                             *_where(node))
+                             *self._where(node))
         if isinstance(node, ScalarNode):
             return _scalar(node)
         key = id(node)
@@ -108,7 +109,8 @@ class _Builder:
             return [self.build(item, depth + 1) for item in node.value]
         if isinstance(node, MappingNode):
             return self._mapping(node, depth)
-        raise InputError(f"unexpected YAML node {type(node).__name__}", self.name, *_where(node))
+        raise InputError(f"unexpected YAML node {type(node).__name__}", self.name,
+                         *self._where(node))
 
     def _mapping(self, node: MappingNode, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -123,8 +125,8 @@ class _Builder:
             if key in result:
                 raise InputError(
                     f"duplicate key {key!r} (first at line {first_line[key]})",
-                    self.name, *_where(key_node))
-            first_line[key] = key_node.start_mark.line + 1
+                    self.name, *self._where(key_node))
+            first_line[key] = key_node.start_mark.line + 1 + self.line_offset
             result[key] = self.build(value_node, depth + 1)
         if merges:
             self.info.merged.add(id(node))
@@ -134,7 +136,7 @@ class _Builder:
                     merged = self.build(mapping, depth + 1)
                     if not isinstance(merged, dict):
                         raise InputError("merge key '<<' needs a mapping or list of mappings",
-                                         self.name, *_where(mapping))
+                                         self.name, *self._where(mapping))
                     for key, value in merged.items():
                         result.setdefault(key, value)
         return result
@@ -143,16 +145,19 @@ class _Builder:
         if isinstance(node, ScalarNode):
             return node.value
         raise InputError("complex mapping key (a collection used as a key)", self.name,
-                         *_where(node))
+                         *self._where(node))
 
 
-def _where(node: Node) -> tuple[int, int]:
-    return node.start_mark.line + 1, node.start_mark.column + 1
+    def _where(self, node: Node) -> tuple[int, int]:
+        return node.start_mark.line + 1 + self.line_offset, node.start_mark.column + 1
 
 
-def build(node: Node, name: str) -> tuple[Any, BuildInfo]:
-    """Plain data for ``node`` and what building noticed; raises InputError for bad data."""
-    builder = _Builder(name)
+def build(node: Node, name: str, line_offset: int = 0) -> tuple[Any, BuildInfo]:
+    """Plain data for ``node`` and what building noticed; raises InputError for bad data.
+
+    ``line_offset`` is added to the lines errors name (the node's segment starts there).
+    """
+    builder = _Builder(name, line_offset)
     return builder.build(node), builder.info
 
 

@@ -33,6 +33,7 @@ from porter.emitting import (
 from porter.plaindata import MERGE_KEY
 
 _BREAK = re.compile("\r\n|\r|\n|\x85|\u2028|\u2029")
+_BLANKS = " \t\r\n\x85\u2028\u2029"
 _ALIAS_END = re.compile(r"[^\s,\[\]{}]*")
 
 
@@ -170,7 +171,7 @@ class Splicer:
         if isinstance(node, ScalarNode):
             end = node.end_mark.index
             if node.style in ("|", ">"):
-                while end > node.start_mark.index and self.text[end - 1] in " \t\r\n\x85\u2028\u2029":
+                while end > node.start_mark.index and self.text[end - 1] in _BLANKS:
                     end -= 1
             return end
         if node.flow_style or not node.value:

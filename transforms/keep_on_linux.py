@@ -103,9 +103,9 @@ class KeepOnLinux(Transform):
         owner_metadata = pod.owner.get("metadata")
         owner_annotations = owner_metadata.get("annotations") \
             if isinstance(owner_metadata, dict) else None
-        for annotations in (owner_annotations, pod.annotations()):
-            if isinstance(annotations, dict) and ANNOTATION in annotations:
-                flag = _flag(annotations[ANNOTATION])
+        for found in (owner_annotations, pod.annotations()):
+            if isinstance(found, dict) and ANNOTATION in found:
+                flag = _flag(found[ANNOTATION])
                 if flag is not None:
                     return f"annotation {ANNOTATION}" if flag else None
         if pod.resource.name in self.options.names:
