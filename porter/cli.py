@@ -176,9 +176,9 @@ def convert(
             results.append(result)
         written = _write_outputs(results, output, in_place)
         if diff:
-            sys.stdout.write(unified_diff.diff(results))
+            sys.stdout.buffer.write(unified_diff.diff(results).encode("utf-8"))
         elif output is None and not in_place:
-            sys.stdout.write(stream.render(results))
+            sys.stdout.buffer.write(stream.render(results))
         sys.stdout.flush()
         for path in report or []:
             fmt = _format_for(path, report_format)

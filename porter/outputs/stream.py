@@ -7,15 +7,16 @@ from collections.abc import Sequence
 from porter.results import FileResult
 
 
-def render(results: Sequence[FileResult]) -> str:
-    """One readable result: its text exactly. Several: each after ``---`` and a source line."""
+def render(results: Sequence[FileResult]) -> bytes:
+    """One readable result: its bytes exactly (BOM and encoding kept). Several: UTF-8 text,
+    each file after ``---`` and a ``# Source:`` line."""
     readable = [r for r in results if r.source is not None]
     if len(readable) == 1:
-        return readable[0].converted
+        return readable[0].converted_bytes()
     parts: list[str] = []
     for result in readable:
         text = result.converted
         if text and not text.endswith(("\n", "\r")):
             text += "\n"
         parts.append(f"---\n# Source: {result.path}\n{text}")
-    return "".join(parts)
+    return "".join(parts).encode("utf-8")
