@@ -60,9 +60,9 @@ def test_stdin_to_stdout():
     assert result.stdout == CLEAN.read_text()
 
 
-def test_diff_has_git_headers(tmp_path):
+def test_diff_has_git_headers(tmp_path, monkeypatch):
     path = copy_fixture(tmp_path, "kind-list")
-    os.chdir(tmp_path)
+    monkeypatch.chdir(tmp_path)
     result = invoke("convert", "app.yaml", "--diff", "-q")
     assert result.stdout.startswith("--- a/app.yaml\n+++ b/app.yaml\n@@ ")
     assert "+            mountPath: C:\\data\n" in result.stdout
@@ -148,12 +148,12 @@ BAD_INPUTS = {
 
 
 @pytest.mark.parametrize("name", sorted(BAD_INPUTS))
-def test_bad_input_is_one_line_exit_2_and_others_still_written(tmp_path, name):
+def test_bad_input_is_one_line_exit_2_and_others_still_written(tmp_path, name, monkeypatch):
     content, expected = BAD_INPUTS[name]
     bad = tmp_path / name
     bad.write_bytes(content.encode("utf-8"))
     good = copy_fixture(tmp_path, "quickstart", "good.yaml")
-    os.chdir(tmp_path)
+    monkeypatch.chdir(tmp_path)
     result = invoke("convert", name, "good.yaml", "-o", "out", "-q")
     assert result.exit_code == 2
     assert result.stderr.splitlines()[0].startswith(expected), result.stderr
