@@ -1,0 +1,1 @@
+"""One module per command (the typer app is in ``porter.cli``)."""

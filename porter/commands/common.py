@@ -1,0 +1,91 @@
+"""What the commands share: option types, configuration from flags, exit status, errors."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+
+from porter.config import Config, load_config
+from porter.errors import ConfigError, PorterError
+from porter.results import FileResult
+
+EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+class ReportFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+class FailOn(StrEnum):
+    error = "error"
+    warning = "warning"
+    never = "never"
+
+
+def err(text: str) -> None:
+    sys.stderr.write(text if text.endswith("\n") else text + "\n")
+    sys.stderr.flush()
+
+
+def _parse_options(values: list[str]) -> dict[str, dict[str, str]]:
+    options: dict[str, dict[str, str]] = {}
+    for value in values:
+        name, sep, setting = value.partition("=")
+        transform_id, dot, key = name.partition(".")
+        if not sep or not dot:
+            raise ConfigError(f"--option takes TRANSFORM.KEY=VALUE, not {value!r}")
+        options.setdefault(transform_id, {})[key] = setting
+    return options
+
+
+def build_config(config_file: Path | None, disable: list[str], only: list[str],
+                 options: list[str], fail_on: FailOn | None, toleration: str | None,
+                 drives: list[str]) -> Config:
+    """The run's configuration: the config file, then the command-line flags over it."""
+    config = load_config(config_file, required=config_file is not None)
+    extra = _parse_options(options)
+    if toleration is not None:
+        extra.setdefault("os-scheduling", {})["toleration"] = toleration
+    if drives:
+        extra.setdefault("mount-paths", {})["drives"] = ",".join(drives)
+    config = config.with_options(extra)
+    return Config(disable=config.disable | frozenset(disable),
+                  only=frozenset(only) if only else config.only,
+                  options=config.options,
+                  fail_on=fail_on.value if fail_on else config.fail_on,
+                  source=config.source)
+
+
+def exit_status(results: list[FileResult], config: Config) -> int:
+    if any(r.internal_error for r in results):
+        return EXIT_INTERNAL
+    if any(r.errors for r in results):
+        return EXIT_INPUT
+    if any(config.fails(f.severity) for r in results for f in r.findings):
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+@contextmanager
+def guarded(debug: bool = False) -> Iterator[None]:
+    """Turn user errors into one line and exit 2, anything unexpected into exit 3."""
+    try:
+        yield
+    except PorterError as exc:
+        err(str(exc) if exc.file else f"porter: error: {exc.message}")
+        raise typer.Exit(EXIT_INPUT) from None
+    except (typer.Exit, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # the last line of defence: never a bare traceback
+        if debug:
+            traceback.print_exc()
+        err(f"porter: internal error: {type(exc).__name__}: {exc} (run with --debug for a "
+            "traceback; please report it)")
+        raise typer.Exit(EXIT_INTERNAL) from None

@@ -1,0 +1,114 @@
+"""``porter convert``: convert manifests; YAML on stdout, or --output, --in-place, --diff."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from porter.commands.common import (
+    FailOn,
+    ReportFormat,
+    build_config,
+    err,
+    exit_status,
+    guarded,
+)
+from porter.errors import ConfigError, PorterError
+from porter.outputs import report_json, report_text, stream, summary, unified_diff
+from porter.results import FileResult
+from porter.run import convert_paths
+from porter.writing import safe_join, write_atomic
+
+
+def _format_for(path: Path, chosen: ReportFormat | None) -> ReportFormat:
+    if chosen is not None:
+        return chosen
+    return ReportFormat.json if path.suffix.lower() == ".json" else ReportFormat.text
+
+
+def _write_outputs(results: list[FileResult], output: Path | None, in_place: bool) -> str | None:
+    if in_place:
+        changed = [r for r in results if r.changed and r.source is not None and not r.errors]
+        for result in changed:
+            write_atomic(Path(result.path), result.converted_bytes())
+        return f"{len(changed)} rewritten in place"
+    if output is not None:
+        written = 0
+        for result in results:
+            if result.source is None:
+                continue
+            try:
+                target = safe_join(output, result.relative)
+            except ValueError as exc:
+                result.errors.append(PorterError(str(exc), result.path))
+                continue
+            write_atomic(target, result.converted_bytes())
+            written += 1
+        return f"{written} written to {output}"
+    return None
+
+
+def convert(
+    paths: Annotated[list[str], typer.Argument(help="Files, directories, or - for stdin.")],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write each file under "
+                      "DIR at its path relative to its input root.", metavar="DIR")] = None,
+    in_place: Annotated[bool, typer.Option("--in-place", help="Rewrite changed files "
+                        "atomically; unchanged files are not touched.")] = False,
+    diff: Annotated[bool, typer.Option("--diff", help="Print a unified diff instead of "
+                    "YAML.")] = False,
+    report: Annotated[list[Path] | None, typer.Option("--report", help="Write the findings to "
+                      "FILE (repeatable).", metavar="FILE")] = None,
+    report_format: Annotated[ReportFormat | None, typer.Option("--report-format",
+                             help="Report format (default: from the file extension).")] = None,
+    fail_on: Annotated[FailOn | None, typer.Option("--fail-on", help="Lowest severity that "
+                       "makes the exit status 1 (default: error).")] = None,
+    config_file: Annotated[Path | None, typer.Option("--config", help="Config file (default: "
+                           "./porter.yaml when present).")] = None,
+    disable: Annotated[list[str] | None, typer.Option("--disable", help="Skip a transform "
+                       "(repeatable).", metavar="ID")] = None,
+    only: Annotated[list[str] | None, typer.Option("--only", help="Run only these transforms "
+                    "(repeatable).", metavar="ID")] = None,
+    option: Annotated[list[str] | None, typer.Option("--option", "-O", help="Set a transform "
+                      "option: TRANSFORM.KEY=VALUE (repeatable).")] = None,
+    toleration: Annotated[str | None, typer.Option("--toleration", help="Windows pool taint to "
+                          "tolerate, key[=value]:Effect ('' for none).")] = None,
+    drive: Annotated[list[str] | None, typer.Option("--drive", help="Map a Linux path prefix "
+                     "to a Windows drive, e.g. /mnt/volume=K: (repeatable).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on "
+                     "stderr.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal "
+                     "errors.")] = False,
+) -> None:
+    """Convert manifests for Windows nodes: YAML on stdout, or --output, --in-place, --diff."""
+    with guarded(debug):
+        if in_place and output is not None:
+            raise ConfigError("--in-place and --output exclude each other")
+        if in_place and "-" in paths:
+            raise ConfigError("--in-place cannot rewrite standard input")
+        config = build_config(config_file, disable or [], only or [], option or [], fail_on,
+                              toleration, drive or [])
+        results: list[FileResult] = []
+        for result in convert_paths(paths, config, exclude=output):
+            for error in result.errors:
+                err(str(error))
+            if not quiet:
+                for note in result.notes:
+                    err(note)
+            results.append(result)
+        written = _write_outputs(results, output, in_place)
+        if diff:
+            sys.stdout.buffer.write(unified_diff.diff(results).encode("utf-8"))
+        elif output is None and not in_place:
+            sys.stdout.buffer.write(stream.render(results))
+        sys.stdout.flush()
+        for path in report or []:
+            fmt = _format_for(path, report_format)
+            text = report_json.render(results) if fmt is ReportFormat.json \
+                else report_text.render(results)
+            write_atomic(path, text.encode("utf-8"))
+        if not quiet:
+            err(summary.render(results, written))
+        raise typer.Exit(exit_status(results, config))
