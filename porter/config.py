@@ -11,12 +11,13 @@ import yaml
 
 from porter.errors import ConfigError
 from porter.findings import Severity
-from porter.registry import transform_by_id, transform_types
+from porter.registry import find_rule, transform_by_id, transform_types
 from porter.transform import Transform, option_fields
+from porter.windows_versions import DEFAULT_TARGET, target
 
 CONFIG_NAME = "porter.yaml"
 FAIL_ON = ("error", "warning", "never")
-_TOP_KEYS = ("disable", "only", "options", "fail-on")
+_TOP_KEYS = ("disable", "only", "options", "fail-on", "target-windows", "select", "ignore")
 
 
 @dataclass
@@ -28,8 +29,22 @@ class Config:
     options: dict[str, dict[str, Any]] = field(default_factory=dict)
     fail_on: str = "error"
     source: str | None = None
+    target_windows: str = DEFAULT_TARGET
+    """The Windows Server version of the nodes (ltsc2019, ltsc2022, ltsc2025)."""
+    select: frozenset[str] | None = None
+    """Rule codes to report (None: every rule); the others are suppressed."""
+    ignore: frozenset[str] = frozenset()
+    """Rule codes never to report."""
 
     def __post_init__(self) -> None:
+        for code in sorted((*(self.select or ()), *self.ignore)):
+            if find_rule(code) is None:
+                raise ConfigError(f"unknown rule {code!r} in select/ignore (see porter rules)",
+                                  self.source)
+        try:
+            self.target = target(self.target_windows)
+        except ConfigError as exc:
+            raise ConfigError(exc.message, self.source) from None
         for transform_id in (*self.disable, *(self.only or ()), *self.options):
             transform_by_id(transform_id)
         if self.fail_on not in FAIL_ON:
@@ -159,7 +174,17 @@ def config_from_mapping(raw: Any, source: str | None = None) -> Config:
         options={str(k): dict(v) for k, v in options.items()},
         fail_on=str(raw.get("fail-on", "error")),
         source=source,
+        target_windows=str(raw.get("target-windows", DEFAULT_TARGET)),
+        select=None if raw.get("select") is None else
+        frozenset(_codes(raw["select"], "select", source)),
+        ignore=frozenset(_codes(raw.get("ignore") or [], "ignore", source)),
     )
+
+
+def _codes(value: Any, key: str, source: str | None) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{key} must be a list of rule codes", source)
+    return value
 
 
 def _ids(value: Any, key: str, source: str | None) -> list[str]:

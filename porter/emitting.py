@@ -15,6 +15,7 @@ _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _FLOW_UNSAFE = frozenset(",[]{}:")
 _UNSAFE_INSIDE = re.compile(r": |:$| #|[\x00-\x1f\x7f\x85\u2028\u2029\ufeff]")
 _YAML11 = yaml.resolver.Resolver()
+_NUMERIC_LOOKING = re.compile(r"[-+]?[0-9._]+([eE][-+]?[0-9]+)?")
 
 
 @dataclass(frozen=True)
@@ -32,8 +33,8 @@ def plain_is_safe(text: str, flow: bool = False) -> bool:
         return False
     if _UNSAFE_INSIDE.search(text) or (flow and any(c in _FLOW_UNSAFE for c in text)):
         return False
-    if not isinstance(resolve_plain(text), str):
-        return False
+    if not isinstance(resolve_plain(text), str) or _NUMERIC_LOOKING.fullmatch(text):
+        return False  # quote what a reader could take for a number (10.0.20348)
     # YAML 1.1 readers (PyYAML, older tools) also see timestamps, sexagesimals, '=' and '<<'.
     return _YAML11.resolve(yaml.ScalarNode, text, (True, False)) == "tag:yaml.org,2002:str"
 

@@ -75,7 +75,7 @@ class PodSpecTransform(Transform):
 
     def apply(self, document: Document, context: Context) -> None:
         for pod in pod_specs(document):
-            if not context.is_kept_on_linux(pod):
+            if not context.is_left_alone(pod):
                 self.apply_pod(pod, context)
 
     @abstractmethod
@@ -83,7 +83,7 @@ class PodSpecTransform(Transform):
         """Edit one pod spec (and its template metadata) in place."""
 
 
-_KEPT = "kept-on-linux"
+_LEFT_ALONE = "left-alone"
 
 
 class Context:
@@ -111,12 +111,16 @@ class Context:
             hint=hint,
         ))
 
-    def keep_on_linux(self, pod: PodSpec) -> None:
-        """Mark ``pod`` as staying on Linux: later pod-spec transforms leave it alone."""
-        self.document.state.setdefault(_KEPT, set()).add(pod.path)
+    def leave_alone(self, pod: PodSpec) -> None:
+        """Mark ``pod`` so that later pod-spec transforms leave it alone."""
+        self.document.state.setdefault(_LEFT_ALONE, set()).add(pod.path)
 
-    def is_kept_on_linux(self, pod: PodSpec) -> bool:
-        return pod.path in self.document.state.get(_KEPT, ())
+    def keep_on_linux(self, pod: PodSpec) -> None:
+        """Mark ``pod`` as staying on Linux (so it is left alone from here on)."""
+        self.leave_alone(pod)
+
+    def is_left_alone(self, pod: PodSpec) -> bool:
+        return pod.path in self.document.state.get(_LEFT_ALONE, ())
 
 
 def option_fields(options_type: type) -> dict[str, dataclasses.Field[Any]]:

@@ -15,6 +15,10 @@ def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
     The file mode is kept (``mode`` or the existing file's), and a symlink is written
     through to its target rather than replaced.
     """
+    if path.exists() and not path.is_file():  # /dev/stdout, a pipe: nothing to replace
+        with open(path, "wb") as stream:
+            stream.write(data)
+        return
     target = path.resolve() if path.is_symlink() else path
     if mode is None:
         with contextlib.suppress(FileNotFoundError):

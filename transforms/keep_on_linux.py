@@ -2,15 +2,22 @@
 
 Ingress controllers (ingress-nginx, NGINX Inc., Traefik, HAProxy, Kong, Contour/Envoy,
 Emissary, Skipper, the AWS and GCE controllers, Istio gateways) are recognised by their
-images and by their arguments. Such a workload is pinned with ``nodeSelector
-kubernetes.io/os: linux`` and left otherwise untouched; the other transforms skip it.
+images and by their arguments, and DaemonSets of node agents (log shippers, monitoring
+exporters, CSI node plugins, CNI and kube-proxy) by their images. Such a workload is pinned
+with ``nodeSelector kubernetes.io/os: linux`` and left otherwise untouched; the other
+transforms skip it. Windows nodes need their own Windows builds of node agents.
 
-The annotation ``winporter.dev/keep-on-linux`` on the resource or its pod template overrides
-the detection: ``"true"`` keeps any workload on Linux, ``"false"`` converts a detected one.
+Per resource (on the resource or its pod template), the annotation
+``winporter.dev/keep-on-linux`` overrides the detection: ``"true"`` keeps any workload on
+Linux, ``"false"`` converts a detected one. ``winporter.dev/skip: "true"`` makes porter leave
+the resource entirely alone.
 
 Options:
   images: extra image name fragments that mark a workload to keep on Linux.
   names: resource names to keep on Linux.
+  labels: ``key=value`` labels (of the resource or its pods) that keep it on Linux.
+  skip-names: resource names to leave entirely alone.
+  node-agents: keep node-agent DaemonSets on Linux (default true).
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from porter.transform import Context, Rule, Transform
 from porter.workloads import PodSpec, pod_specs
 
 ANNOTATION = "winporter.dev/keep-on-linux"
+SKIP_ANNOTATION = "winporter.dev/skip"
 OS_LABEL = "kubernetes.io/os"
 BETA_OS_LABEL = "beta.kubernetes.io/os"
 
@@ -40,6 +48,15 @@ _INGRESS_ARGS = re.compile(
     r"--providers\.kubernetescrd|--ingress\.class|--ingress-class-name|"
     r"--publish-service=.*ingress)")
 
+_NODE_AGENTS = re.compile(
+    r"(fluent-?bit|fluentd|filebeat|metricbeat|auditbeat|packetbeat|heartbeat|elastic-agent|"
+    r"promtail|grafana/alloy|grafana-agent|timberio/vector|/vector:|datadog/agent|"
+    r"node-exporter|node_exporter|node-problem-detector|kube-proxy|calico/node|"
+    r"cilium/cilium|flannel|aws-node|amazon-k8s-cni|azure-npm|azure-cns|weave-kube|"
+    r"csi-node-driver-registrar|livenessprobe|nfsplugin|csi-.*plugin|"
+    r"otel/opentelemetry-collector|splunk-otel|newrelic/infrastructure|dynatrace/oneagent|"
+    r"falcosecurity/falco|sysdig/agent|nvidia/k8s-device-plugin|cadvisor)")
+
 KEPT = Rule(
     code="kept-on-linux",
     severity=Severity.INFO,
@@ -53,6 +70,10 @@ KEPT = Rule(
     Linux nodes; moving them to Windows would break them. Pinning them makes sure they keep
     landing on Linux once Windows nodes join the cluster.
 
+    Node agents deployed as DaemonSets (fluent-bit, node-exporter, CSI node plugins,
+    kube-proxy, CNI agents) run one pod per node and touch the node itself; their Linux
+    images cannot serve Windows nodes, which need Windows builds (usually HostProcess).
+
     Example: the ingress-nginx controller Deployment gets ``kubernetes.io/os: linux``.
 
     Cannot convert: nothing; set the annotation ``winporter.dev/keep-on-linux: "false"``
@@ -65,10 +86,38 @@ KEPT = Rule(
 )
 
 
+SKIPPED = Rule(
+    code="skipped",
+    severity=Severity.INFO,
+    summary="A resource porter was told to leave alone (annotation or skip-names).",
+    doc="""
+    Converts: nothing in that resource.
+
+    Why: the resource carries ``winporter.dev/skip: "true"`` (or is named in the option
+    ``skip-names``), so porter neither converts nor pins it, and raises no other finding.
+
+    Example: a Deployment you convert by hand.
+
+    Cannot convert: by request.
+
+    Source: porter configuration.
+    """,
+    source="porter configuration",
+)
+
+
 @dataclass(frozen=True)
 class Options:
     images: tuple[str, ...] = ()
     names: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
+    skip_names: tuple[str, ...] = ()
+    node_agents: bool = True
+
+    def __post_init__(self) -> None:
+        for label in self.labels:
+            if "=" not in label:
+                raise ValueError(f"labels: {label!r} is not key=value")
 
 
 def _flag(value: Any) -> bool | None:
@@ -84,12 +133,17 @@ def _strings(value: Any) -> list[str]:
 class KeepOnLinux(Transform):
     id = "keep-on-linux"
     summary = "Pin ingress controllers (and chosen workloads) to Linux instead of converting."
-    rules = (KEPT,)
+    rules = (KEPT, SKIPPED)
     Options = Options
     order = 10
 
     def apply(self, document: Any, context: Context) -> None:
         for pod in pod_specs(document):
+            if self._skipped(pod):
+                context.leave_alone(pod)
+                context.report(SKIPPED, pod.owner_path,
+                               f"{pod.resource.label()} left alone as requested")
+                continue
             reason = self._reason(pod)
             if reason is None:
                 continue
@@ -99,17 +153,40 @@ class KeepOnLinux(Transform):
                            f"{pod.resource.label()} stays on Linux ({reason})",
                            hint=f'annotate it {ANNOTATION}: "false" to convert it anyway')
 
-    def _reason(self, pod: PodSpec) -> str | None:
+    def _annotation(self, pod: PodSpec, key: str) -> bool | None:
         owner_metadata = pod.owner.get("metadata")
         owner_annotations = owner_metadata.get("annotations") \
             if isinstance(owner_metadata, dict) else None
         for found in (owner_annotations, pod.annotations()):
-            if isinstance(found, dict) and ANNOTATION in found:
-                flag = _flag(found[ANNOTATION])
+            if isinstance(found, dict) and key in found:
+                flag = _flag(found[key])
                 if flag is not None:
-                    return f"annotation {ANNOTATION}" if flag else None
+                    return flag
+        return None
+
+    def _skipped(self, pod: PodSpec) -> bool:
+        return bool(self._annotation(pod, SKIP_ANNOTATION)) or \
+            pod.resource.name in self.options.skip_names
+
+    def _labels(self, pod: PodSpec) -> dict[str, Any]:
+        labels: dict[str, Any] = {}
+        for metadata in (pod.owner.get("metadata"), pod.metadata()):
+            found = metadata.get("labels") if isinstance(metadata, dict) else None
+            if isinstance(found, dict):
+                labels.update(found)
+        return labels
+
+    def _reason(self, pod: PodSpec) -> str | None:
+        flag = self._annotation(pod, ANNOTATION)
+        if flag is not None:
+            return f"annotation {ANNOTATION}" if flag else None
         if pod.resource.name in self.options.names:
             return "named in the keep-on-linux options"
+        labels = self._labels(pod)
+        for label in self.options.labels:
+            key, _, value = label.partition("=")
+            if key in labels and str(labels[key]) == value:
+                return f"label {label}"
         for _path, container in pod.containers():
             image = str(container.get("image", ""))
             if _INGRESS_IMAGES.search(image) or any(f in image for f in self.options.images):
@@ -117,6 +194,9 @@ class KeepOnLinux(Transform):
             for value in _strings(container.get("command")) + _strings(container.get("args")):
                 if _INGRESS_ARGS.match(value):
                     return f"ingress controller argument {value}"
+            if self.options.node_agents and pod.kind == "DaemonSet" and \
+                    _NODE_AGENTS.search(image.lower()):
+                return f"node agent DaemonSet, image {image}"
         return None
 
     def _pin(self, pod: PodSpec) -> None:

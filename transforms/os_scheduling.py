@@ -7,9 +7,17 @@ on the OS label, rewrites the pod template's own ``kubernetes.io/os`` label (whi
 checks), and tolerates the Windows node pool's taint, without duplicating a toleration that
 already covers it.
 
+In RuntimeClass mode (option ``runtime-class``) the pod names a RuntimeClass instead, whose
+``scheduling`` carries the node selector and toleration (``porter runtime-class`` prints
+one): porter sets ``runtimeClassName`` and adds no selector or toleration of its own, only
+turning a ``linux`` selector into ``windows`` so it cannot conflict.
+
 Options:
   toleration: the Windows pool's taint as ``key[=value]:Effect``; empty for none.
               Default ``os=windows:NoSchedule`` (the upstream guide's convention).
+  windows-build-selector: also select ``node.kubernetes.io/windows-build`` of the target
+              Windows version (for clusters with several Windows versions). Default false.
+  runtime-class: name of a Windows RuntimeClass to use instead of selector and toleration.
 """
 
 from __future__ import annotations
@@ -53,14 +61,75 @@ LINUX_SELECTOR = Rule(
 )
 
 
+BUILD_LABEL = "node.kubernetes.io/windows-build"
+_NAME = re.compile(r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+
+RUNTIME_CLASS = Rule(
+    code="runtime-class-replaced",
+    severity=Severity.WARNING,
+    summary="runtimeClassName was replaced by the Windows RuntimeClass.",
+    doc="""
+    Converts: ``runtimeClassName`` -> the option ``runtime-class`` (RuntimeClass mode).
+
+    Why: the pod named another RuntimeClass (for instance a Linux sandbox such as gVisor or
+    Kata), which cannot run a Windows container.
+
+    Example: ``runtimeClassName: gvisor`` -> ``windows-2022``.
+
+    Cannot convert: the sandboxing the old class gave.
+
+    Source: Kubernetes Windows user guide (RuntimeClass); RuntimeClass scheduling.
+    """,
+    source="https://kubernetes.io/docs/concepts/containers/runtime-class/",
+)
+
+
+BUILD_REPLACED = Rule(
+    code="windows-build-replaced",
+    severity=Severity.WARNING,
+    summary="A node.kubernetes.io/windows-build selector now names the target's build.",
+    doc="""
+    Converts: ``nodeSelector`` ``node.kubernetes.io/windows-build`` -> the build of
+    ``--target-windows`` (with the option ``windows-build-selector``).
+
+    Why: the workload selected nodes of another Windows build; its images must match the
+    nodes' build, so check that they were rebuilt for the target.
+
+    Example: ``"10.0.17763"`` (2019) -> ``"10.0.20348"`` (2022).
+
+    Cannot convert: the images; see ``image-build-mismatch``.
+
+    Source: Kubernetes Windows user guide (windows-build label); well-known labels.
+    """,
+    source="https://kubernetes.io/docs/reference/labels-annotations-taints/",
+)
+
+
 @dataclass(frozen=True)
 class Options:
     toleration: str = "os=windows:NoSchedule"
+    windows_build_selector: bool = False
+    runtime_class: str | None = None
 
     def __post_init__(self) -> None:
         if self.toleration and not _TAINT.match(self.toleration):
             raise ValueError(f"toleration must look like key[=value]:Effect, "
                              f"not {self.toleration!r}")
+        if self.runtime_class is not None and not _NAME.match(self.runtime_class):
+            raise ValueError(f"runtime-class {self.runtime_class!r} is not a valid name")
+
+
+def runtime_class(name: str, build: str, toleration: str) -> dict[str, Any]:
+    """A RuntimeClass for Windows process isolation on nodes of ``build``."""
+    scheduling: dict[str, Any] = {"nodeSelector": {OS_LABEL: "windows",
+                                                   "kubernetes.io/arch": "amd64",
+                                                   BUILD_LABEL: build}}
+    wanted = parse_taint(toleration) if toleration else None
+    if wanted:
+        scheduling["tolerations"] = [wanted]
+    return {"apiVersion": "node.k8s.io/v1", "kind": "RuntimeClass",
+            "metadata": {"name": name}, "handler": "runhcs-wcow-process",
+            "scheduling": scheduling}
 
 
 def parse_taint(text: str) -> dict[str, str] | None:
@@ -94,23 +163,42 @@ def tolerates(existing: Any, wanted: dict[str, str]) -> bool:
 class OsScheduling(PodSpecTransform):
     id = "os-scheduling"
     summary = "Set spec.os.name, the Windows node selector, affinity, labels and toleration."
-    rules = (LINUX_SELECTOR,)
+    rules = (LINUX_SELECTOR, RUNTIME_CLASS, BUILD_REPLACED)
     Options = Options
 
     def apply_pod(self, pod: PodSpec, context: Context) -> None:
         spec = pod.spec
+        runtime = self.options.runtime_class
         os_field = spec.get("os")
         if isinstance(os_field, dict) and os_field.get("name") not in (None, "windows"):
             context.report(LINUX_SELECTOR, (*pod.path, "os", "name"),
                            f"spec.os.name was {os_field.get('name')!r}; now 'windows'")
         if not isinstance(os_field, dict) or os_field.get("name") != "windows":
             child(spec, "os")["name"] = "windows"
-        self._node_selector(pod, context)
+        if runtime:
+            current = spec.get("runtimeClassName")
+            if current not in (None, runtime):
+                context.report(RUNTIME_CLASS, (*pod.path, "runtimeClassName"),
+                               f"runtimeClassName {current} -> {runtime}")
+            spec["runtimeClassName"] = runtime
+        self._node_selector(pod, context, create=not runtime)
+        if self.options.windows_build_selector and not runtime:
+            selector = child(spec, "nodeSelector")
+            build = context.config.target.build
+            if selector.get(BUILD_LABEL) not in (None, build):
+                context.report(BUILD_REPLACED, (*pod.path, "nodeSelector", BUILD_LABEL),
+                               f"{BUILD_LABEL} {selector[BUILD_LABEL]} -> {build} "
+                               f"({context.config.target.name})",
+                               hint="make sure the images were rebuilt for the target")
+            selector[BUILD_LABEL] = build
         self._affinity(pod, context)
         self._labels(pod, context)
-        self._toleration(pod)
+        if not runtime:
+            self._toleration(pod)
 
-    def _node_selector(self, pod: PodSpec, context: Context) -> None:
+    def _node_selector(self, pod: PodSpec, context: Context, create: bool) -> None:
+        if not create and not isinstance(pod.spec.get("nodeSelector"), dict):
+            return
         selector = child(pod.spec, "nodeSelector")
         for label in (OS_LABEL, BETA_OS_LABEL):
             value = selector.get(label)
@@ -122,7 +210,8 @@ class OsScheduling(PodSpecTransform):
                 del selector[BETA_OS_LABEL]
             else:
                 replace_key(selector, BETA_OS_LABEL, OS_LABEL, "windows")
-        selector[OS_LABEL] = "windows"
+        if create or OS_LABEL in selector:
+            selector[OS_LABEL] = "windows"
 
     def _affinity(self, pod: PodSpec, context: Context) -> None:
         affinity = pod.spec.get("affinity")

@@ -47,7 +47,7 @@ def _parse_options(values: list[str]) -> dict[str, dict[str, str]]:
 
 def build_config(config_file: Path | None, disable: list[str], only: list[str],
                  options: list[str], fail_on: FailOn | None, toleration: str | None,
-                 drives: list[str]) -> Config:
+                 drives: list[str], target_windows: str | None = None) -> Config:
     """The run's configuration: the config file, then the command-line flags over it."""
     config = load_config(config_file, required=config_file is not None)
     extra = _parse_options(options)
@@ -60,7 +60,8 @@ def build_config(config_file: Path | None, disable: list[str], only: list[str],
                   only=frozenset(only) if only else config.only,
                   options=config.options,
                   fail_on=fail_on.value if fail_on else config.fail_on,
-                  source=config.source)
+                  source=config.source,
+                  target_windows=target_windows or config.target_windows)
 
 
 def exit_status(results: list[FileResult], config: Config) -> int:

@@ -17,7 +17,14 @@ from porter.commands.common import (
     guarded,
 )
 from porter.errors import ConfigError, PorterError
-from porter.outputs import report_json, report_text, stream, summary, unified_diff
+from porter.outputs import (
+    report_json,
+    report_text,
+    runtime_class,
+    stream,
+    summary,
+    unified_diff,
+)
 from porter.results import FileResult
 from porter.run import convert_paths
 from porter.writing import safe_join, write_atomic
@@ -77,6 +84,9 @@ def convert(
                           "tolerate, key[=value]:Effect ('' for none).")] = None,
     drive: Annotated[list[str] | None, typer.Option("--drive", help="Map a Linux path prefix "
                      "to a Windows drive, e.g. /mnt/volume=K: (repeatable).")] = None,
+    target_windows: Annotated[str | None, typer.Option("--target-windows", help="Windows "
+                              "Server version of the nodes: ltsc2019, ltsc2022 (default), "
+                              "ltsc2025.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on "
                      "stderr.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal "
@@ -89,7 +99,7 @@ def convert(
         if in_place and "-" in paths:
             raise ConfigError("--in-place cannot rewrite standard input")
         config = build_config(config_file, disable or [], only or [], option or [], fail_on,
-                              toleration, drive or [])
+                              toleration, drive or [], target_windows)
         results: list[FileResult] = []
         for result in convert_paths(paths, config, exclude=output):
             for error in result.errors:
@@ -99,11 +109,21 @@ def convert(
                     err(note)
             results.append(result)
         written = _write_outputs(results, output, in_place)
+        manifest = runtime_class.render(config)
         if diff:
             sys.stdout.buffer.write(unified_diff.diff(results).encode("utf-8"))
         elif output is None and not in_place:
-            sys.stdout.buffer.write(stream.render(results))
+            data = stream.render(results)
+            if manifest is not None:
+                data += (b"" if not data or data.endswith(b"\n") else b"\n") + b"---\n" + \
+                    manifest.encode("utf-8")
+            sys.stdout.buffer.write(data)
         sys.stdout.flush()
+        if manifest is not None and (output is not None or in_place):
+            name = config.options_for("os-scheduling").runtime_class
+            target = (output or Path.cwd()) / f"runtimeclass-{name}.yaml"
+            write_atomic(target, manifest.encode("utf-8"))
+            written = f"{written}; RuntimeClass written to {target}"
         for path in report or []:
             fmt = _format_for(path, report_format)
             text = report_json.render(results) if fmt is ReportFormat.json \

@@ -1,0 +1,117 @@
+"""Pod networking on Windows: host networking, DNS policy and DNS search suffixes.
+
+Windows pods cannot use the host's network namespace (the kubelet's alpha support was
+withdrawn in 1.33), except HostProcess pods, which must. ``ClusterFirstWithHostNet`` is not
+supported and becomes ``ClusterFirst``; extra DNS search suffixes do not work as on Linux
+(a Windows pod gets only its namespace's suffix).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from porter.findings import Severity
+from porter.transform import Context, PodSpecTransform, Rule
+from porter.workloads import PodSpec
+
+_NET_URL = "https://kubernetes.io/docs/concepts/services-networking/windows-networking/"
+_DNS_URL = "https://kubernetes.io/docs/concepts/services-networking/dns-pod-service/#dns-windows"
+
+HOST_NETWORK = Rule(
+    code="host-network",
+    severity=Severity.ERROR,
+    summary="hostNetwork is not available to Windows pods (except HostProcess pods).",
+    doc="""
+    Converts: deletes ``hostNetwork: true`` from pods that are not HostProcess pods, and
+    reports it.
+
+    Why: host networking mode is not supported for Windows pods; the kubelet's alpha gate
+    ``WindowsHostNetwork`` (1.26-1.32) was withdrawn in 1.33. The pod now gets its own IP:
+    anything that relied on host ports or the node's IP breaks.
+
+    Example: a metrics agent with ``hostNetwork: true``.
+
+    Cannot convert: host networking; use a Service, or a HostProcess pod
+    (``windowsOptions.hostProcess: true``, which requires ``hostNetwork: true``).
+
+    Source: Kubernetes Windows networking (host networking not supported); KEP-3503;
+    kubernetes/kubernetes PR #130250.
+    """,
+    source=_NET_URL,
+)
+DNS_POLICY = Rule(
+    code="dns-policy",
+    severity=Severity.WARNING,
+    summary="dnsPolicy ClusterFirstWithHostNet became ClusterFirst.",
+    doc="""
+    Converts: ``dnsPolicy: ClusterFirstWithHostNet`` -> ``ClusterFirst``.
+
+    Why: Windows does not support ClusterFirstWithHostNet (and Windows pods have no host
+    networking); ClusterFirst gives the pod cluster DNS.
+
+    Example: as above.
+
+    Cannot convert: nothing else.
+
+    Source: Kubernetes "DNS for Services and Pods" (DNS resolution on Windows nodes);
+    Windows intro.
+    """,
+    source=_DNS_URL,
+)
+DNS_SEARCHES = Rule(
+    code="dns-searches",
+    severity=Severity.WARNING,
+    summary="dnsConfig.searches: Windows pods resolve only their namespace's suffix.",
+    doc="""
+    Converts: nothing.
+
+    Why: on Windows, a name with a dot is treated as fully qualified (no suffix search) and
+    only the pod namespace's suffix (``<ns>.svc.cluster.local``) is appended to short names;
+    a Linux-style list of search suffixes does not behave the same.
+
+    Example: ``dnsConfig: {searches: [corp.example.com]}``.
+
+    Cannot convert: use fully qualified names in the application's configuration.
+
+    Source: Kubernetes "DNS for Services and Pods" (DNS resolution on Windows nodes).
+    """,
+    source=_DNS_URL,
+)
+
+
+def is_host_process(spec: dict[str, Any], containers: list[dict[str, Any]]) -> bool:
+    """Does the pod (or every one of its containers) ask for a HostProcess container?"""
+    def flag(holder: Any) -> Any:
+        security = holder.get("securityContext") if isinstance(holder, dict) else None
+        options = security.get("windowsOptions") if isinstance(security, dict) else None
+        return options.get("hostProcess") if isinstance(options, dict) else None
+
+    if flag(spec) is True:
+        return True
+    return bool(containers) and all(flag(c) is True for c in containers)
+
+
+class Networking(PodSpecTransform):
+    id = "networking"
+    summary = "Remove hostNetwork (unless HostProcess); fix dnsPolicy; report DNS searches."
+    rules = (HOST_NETWORK, DNS_POLICY, DNS_SEARCHES)
+
+    def apply_pod(self, pod: PodSpec, context: Context) -> None:
+        spec = pod.spec
+        containers = [c for _, c in pod.containers()]
+        if spec.get("hostNetwork") is True and not is_host_process(spec, containers):
+            context.report(HOST_NETWORK, (*pod.path, "hostNetwork"),
+                           "hostNetwork: true removed: Windows pods cannot use host networking",
+                           hint="use a Service, or make it a HostProcess pod")
+            del spec["hostNetwork"]
+        if spec.get("dnsPolicy") == "ClusterFirstWithHostNet":
+            context.report(DNS_POLICY, (*pod.path, "dnsPolicy"),
+                           "dnsPolicy ClusterFirstWithHostNet -> ClusterFirst")
+            spec["dnsPolicy"] = "ClusterFirst"
+        dns = spec.get("dnsConfig")
+        searches = dns.get("searches") if isinstance(dns, dict) else None
+        if searches:
+            context.report(DNS_SEARCHES, (*pod.path, "dnsConfig", "searches"),
+                           f"DNS search suffixes {searches} do not apply as on Linux; Windows "
+                           "pods resolve short names only in their namespace",
+                           hint="use fully qualified names")
