@@ -51,3 +51,13 @@ def test_findings_point_at_their_key(case):
         line = lines[finding.line - 1]
         if key and not key.isdigit() and key in result.original:
             assert key in line[finding.column - 1:], (finding, line)
+
+
+def test_output_passes_validation(case):
+    """Every converted pod spec passes the API server's Windows rules and every changed
+    document its OpenAPI schema (porter.validation), except where porter said it did not
+    convert: see tests/validating.py for exactly what is excused and why."""
+    from validating import check_result, describe
+
+    checked = check_result(convert_case(case))
+    assert not checked.violations, describe(case, checked)
