@@ -40,6 +40,8 @@ class FileResult:
     """Encoding and BOM of the input, to write the result back the same way."""
     relative: str = ""
     """Path below the input root, for ``--output``."""
+    suppressed: list[Finding] = field(default_factory=list)
+    """Findings that selection, ``ignore`` or a ``winporter.dev/ignore`` annotation removed."""
 
     def converted_bytes(self) -> bytes:
         source = self.source or SourceText(self.original)
