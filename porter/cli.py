@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from porter import __version__
-from porter.commands import convert, rules
+from porter.commands import check, convert, rules
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Port Linux-oriented Kubernetes workloads to Windows nodes.")
@@ -28,6 +28,7 @@ def _root(
 
 
 app.command()(convert.convert)
+app.command()(check.check)
 app.command()(rules.rules)
 app.command()(rules.explain)
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -13,7 +14,10 @@ import typer
 
 from porter.config import Config, load_config
 from porter.errors import ConfigError, PorterError
+from porter.outputs import github, report_json, report_text, sarif
 from porter.results import FileResult
+from porter.suppression import suppress
+from porter.writing import write_atomic
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -21,6 +25,68 @@ EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 class ReportFormat(StrEnum):
     text = "text"
     json = "json"
+    sarif = "sarif"
+    github = "github"
+
+
+class Color(StrEnum):
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
+STDOUT = "-"
+_EXTENSIONS = {".json": ReportFormat.json, ".sarif": ReportFormat.sarif}
+_RENDERERS = {ReportFormat.text: report_text.render, ReportFormat.json: report_json.render,
+              ReportFormat.sarif: sarif.render, ReportFormat.github: github.render}
+
+
+def report_targets(reports: Sequence[Path], formats: Sequence[ReportFormat]) \
+        -> list[tuple[Path, ReportFormat]]:
+    """Pair each ``--report`` with its format: the Nth ``--report-format`` belongs to the Nth
+    ``--report``; a report without one takes it from its extension (``.json``, ``.sarif``,
+    ``.sarif.json``; anything else is text)."""
+    if len(formats) > len(reports):
+        raise ConfigError("more --report-format options than --report files")
+    targets = []
+    for number, path in enumerate(reports):
+        if number < len(formats):
+            fmt = formats[number]
+        elif path.name.lower().endswith(".sarif.json"):
+            fmt = ReportFormat.sarif
+        else:
+            fmt = _EXTENSIONS.get(path.suffix.lower(), ReportFormat.text)
+        targets.append((path, fmt))
+    if sum(str(path) == STDOUT for path, _ in targets) > 1:
+        raise ConfigError("only one report can go to standard output (--report -)")
+    return targets
+
+
+def write_reports(results: Sequence[FileResult], targets: Iterable[tuple[Path, ReportFormat]]) \
+        -> None:
+    for path, fmt in targets:
+        data = _RENDERERS[fmt](results).encode("utf-8")
+        if str(path) == STDOUT:
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+        else:
+            write_atomic(path, data)
+
+
+def use_color(choice: Color, stream: object) -> bool:
+    """Colour for ``always``; for ``auto`` only on a terminal, unless ``NO_COLOR`` is set (to
+    anything but '') or the terminal is dumb."""
+    if choice is not Color.auto:
+        return choice is Color.always
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty()) and not os.environ.get("NO_COLOR") and \
+        os.environ.get("TERM") != "dumb"
+
+
+def selected(results: Iterable[FileResult], config: Config) -> Iterator[FileResult]:
+    """The results with suppressed findings moved aside (select, ignore, annotations)."""
+    for result in results:
+        yield suppress(result, config)
 
 
 class FailOn(StrEnum):
@@ -47,8 +113,10 @@ def _parse_options(values: list[str]) -> dict[str, dict[str, str]]:
 
 def build_config(config_file: Path | None, disable: list[str], only: list[str],
                  options: list[str], fail_on: FailOn | None, toleration: str | None,
-                 drives: list[str], target_windows: str | None = None) -> Config:
-    """The run's configuration: the config file, then the command-line flags over it."""
+                 drives: list[str], target_windows: str | None = None,
+                 select: list[str] | None = None, ignore: list[str] | None = None) -> Config:
+    """The run's configuration: the config file, then the command-line flags over it
+    (``--select`` replaces the file's ``select``, ``--ignore`` adds to its ``ignore``)."""
     config = load_config(config_file, required=config_file is not None)
     extra = _parse_options(options)
     if toleration is not None:
@@ -61,7 +129,9 @@ def build_config(config_file: Path | None, disable: list[str], only: list[str],
                   options=config.options,
                   fail_on=fail_on.value if fail_on else config.fail_on,
                   source=config.source,
-                  target_windows=target_windows or config.target_windows)
+                  target_windows=target_windows or config.target_windows,
+                  select=frozenset(select) if select else config.select,
+                  ignore=config.ignore | frozenset(ignore or ()))
 
 
 def exit_status(results: list[FileResult], config: Config) -> int:

@@ -9,17 +9,23 @@ from typing import Annotated
 import typer
 
 from porter.commands.common import (
+    STDOUT,
+    Color,
     FailOn,
     ReportFormat,
     build_config,
     err,
     exit_status,
     guarded,
+    report_targets,
+    selected,
+    use_color,
+    write_reports,
 )
 from porter.errors import ConfigError, PorterError
 from porter.outputs import (
-    report_json,
-    report_text,
+    json_patch,
+    kustomize,
     runtime_class,
     stream,
     summary,
@@ -30,10 +36,15 @@ from porter.run import convert_paths
 from porter.writing import safe_join, write_atomic
 
 
-def _format_for(path: Path, chosen: ReportFormat | None) -> ReportFormat:
-    if chosen is not None:
-        return chosen
-    return ReportFormat.json if path.suffix.lower() == ".json" else ReportFormat.text
+def _write_overlay(results: list[FileResult], directory: Path, quiet: bool) -> str:
+    overlay = kustomize.overlay(results, str(directory.resolve()), str(Path.cwd()),
+                                str(directory))
+    write_atomic(directory / kustomize.FILE_NAME, overlay.text.encode("utf-8"))
+    if not quiet:
+        for note in overlay.notes:
+            err(f"porter: overlay: {note}")
+    patches = f"{overlay.patches} patch{'es' * (overlay.patches != 1)}"
+    return f"overlay with {patches} in {directory / kustomize.FILE_NAME}"
 
 
 def _write_outputs(results: list[FileResult], output: Path | None, in_place: bool) -> str | None:
@@ -66,10 +77,23 @@ def convert(
                         "atomically; unchanged files are not touched.")] = False,
     diff: Annotated[bool, typer.Option("--diff", help="Print a unified diff instead of "
                     "YAML.")] = False,
+    color: Annotated[Color, typer.Option("--color", help="Colour the diff: auto (on a "
+                     "terminal, unless NO_COLOR is set), always, never.")] = Color.auto,
+    patch: Annotated[Path | None, typer.Option("--patch", help="Write the changes as RFC 6902 "
+                     "JSON Patches per resource to FILE (- for stdout, instead of YAML).",
+                     metavar="FILE")] = None,
+    kustomize_dir: Annotated[Path | None, typer.Option("--kustomize", help="Write a kustomize "
+                             "overlay (kustomization.yaml: the original files as resources, "
+                             "the changes as patches) to DIR.", metavar="DIR")] = None,
     report: Annotated[list[Path] | None, typer.Option("--report", help="Write the findings to "
-                      "FILE (repeatable).", metavar="FILE")] = None,
-    report_format: Annotated[ReportFormat | None, typer.Option("--report-format",
-                             help="Report format (default: from the file extension).")] = None,
+                      "FILE, - for stdout (repeatable).", metavar="FILE")] = None,
+    report_format: Annotated[list[ReportFormat] | None, typer.Option("--report-format",
+                             help="Format of the Nth --report (repeatable; default: from the "
+                             "extension: .json, .sarif, else text).")] = None,
+    select: Annotated[list[str] | None, typer.Option("--select", help="Report only these rules "
+                      "(repeatable).", metavar="RULE")] = None,
+    ignore: Annotated[list[str] | None, typer.Option("--ignore", help="Never report these "
+                      "rules (repeatable).", metavar="RULE")] = None,
     fail_on: Annotated[FailOn | None, typer.Option("--fail-on", help="Lowest severity that "
                        "makes the exit status 1 (default: error).")] = None,
     config_file: Annotated[Path | None, typer.Option("--config", help="Config file (default: "
@@ -99,9 +123,16 @@ def convert(
         if in_place and "-" in paths:
             raise ConfigError("--in-place cannot rewrite standard input")
         config = build_config(config_file, disable or [], only or [], option or [], fail_on,
-                              toleration, drive or [], target_windows)
+                              toleration, drive or [], target_windows, select, ignore)
+        targets = report_targets(report or [], report_format or [])
+        patch_out = patch is not None and str(patch) == STDOUT
+        yaml_out = output is None and not in_place and not diff and patch is None \
+            and kustomize_dir is None
+        if sum((diff, patch_out, yaml_out, any(str(p) == STDOUT for p, _ in targets))) > 1:
+            raise ConfigError("only one output can go to standard output: choose one of "
+                              "YAML, --diff, --patch - and --report -")
         results: list[FileResult] = []
-        for result in convert_paths(paths, config, exclude=output):
+        for result in selected(convert_paths(paths, config, exclude=output), config):
             for error in result.errors:
                 err(str(error))
             if not quiet:
@@ -111,8 +142,13 @@ def convert(
         written = _write_outputs(results, output, in_place)
         manifest = runtime_class.render(config)
         if diff:
-            sys.stdout.buffer.write(unified_diff.diff(results).encode("utf-8"))
-        elif output is None and not in_place:
+            text = unified_diff.diff(results)
+            if use_color(color, sys.stdout):
+                text = unified_diff.colorize(text)
+            sys.stdout.buffer.write(text.encode("utf-8"))
+        elif patch_out:
+            sys.stdout.buffer.write(json_patch.render(results).encode("utf-8"))
+        elif yaml_out:
             data = stream.render(results)
             if manifest is not None:
                 data += (b"" if not data or data.endswith(b"\n") else b"\n") + b"---\n" + \
@@ -124,11 +160,12 @@ def convert(
             target = (output or Path.cwd()) / f"runtimeclass-{name}.yaml"
             write_atomic(target, manifest.encode("utf-8"))
             written = f"{written}; RuntimeClass written to {target}"
-        for path in report or []:
-            fmt = _format_for(path, report_format)
-            text = report_json.render(results) if fmt is ReportFormat.json \
-                else report_text.render(results)
-            write_atomic(path, text.encode("utf-8"))
+        if patch is not None and not patch_out:
+            write_atomic(patch, json_patch.render(results).encode("utf-8"))
+        if kustomize_dir is not None:
+            overlay = _write_overlay(results, kustomize_dir, quiet)
+            written = f"{written}; {overlay}" if written else overlay
+        write_reports(results, targets)
         if not quiet:
             err(summary.render(results, written))
         raise typer.Exit(exit_status(results, config))
