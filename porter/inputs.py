@@ -1,4 +1,5 @@
-"""Finding the input files: paths, directory trees (``*.yaml``, ``*.yml``) and stdin."""
+"""Finding the input files: paths, directory trees (``*.yaml``, ``*.yml``), Helm charts
+(directories with ``Chart.yaml``, packaged ``.tgz``) and stdin."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from porter.charts.render import is_chart
 from porter.errors import InputError
 
 STDIN = "-"
@@ -25,7 +27,18 @@ class InputFile:
     """Named on the command line (not found by walking a directory)."""
 
 
-def discover(arguments: list[str], exclude: Path | None = None) -> Iterator[InputFile | InputError]:
+@dataclass(frozen=True)
+class ChartInput:
+    """A Helm chart to render and convert: a directory with ``Chart.yaml`` or a ``.tgz``."""
+
+    display: str
+    path: Path
+    relative: str
+    """Where ``--output`` writes its rendered, converted manifests."""
+
+
+def discover(arguments: list[str], exclude: Path | None = None,
+             ) -> Iterator[InputFile | ChartInput | InputError]:
     """The input files for ``arguments``, in a stable order; problems come as InputErrors."""
     excluded = exclude.resolve() if exclude else None
     for argument in arguments:
@@ -33,11 +46,9 @@ def discover(arguments: list[str], exclude: Path | None = None) -> Iterator[Inpu
             yield InputFile("<stdin>", None, "stdin.yaml", True)
             continue
         path = Path(argument)
-        if path.is_dir():
-            if (path / "Chart.yaml").is_file():
-                yield InputError("is a Helm chart: render it first and convert the output "
-                                 f"(helm template {argument} | porter convert -)", argument)
-                continue
+        if is_chart(path):
+            yield ChartInput(argument, path, _chart_output(path.name))
+        elif path.is_dir():
             yield from _walk(path, excluded)
         elif path.exists() or path.is_symlink():
             yield InputFile(argument, path, path.name, True)
@@ -45,10 +56,21 @@ def discover(arguments: list[str], exclude: Path | None = None) -> Iterator[Inpu
             yield InputError("no such file or directory", argument)
 
 
-def _walk(root: Path, excluded: Path | None) -> Iterator[InputFile | InputError]:
+def _chart_output(name: str) -> str:
+    for suffix in (".tgz", ".tar.gz"):
+        name = name.removesuffix(suffix)
+    return f"{name}.yaml"
+
+
+def _walk(root: Path, excluded: Path | None) -> Iterator[InputFile | ChartInput | InputError]:
     errors: list[OSError] = []
     for directory, subdirectories, files in os.walk(root, onerror=errors.append):
         here = Path(directory)
+        if here != root and (here / "Chart.yaml").is_file():
+            # A chart inside the tree is rendered, not read template by template.
+            subdirectories[:] = []
+            yield ChartInput(str(here), here, str(here.relative_to(root)) + ".yaml")
+            continue
         subdirectories[:] = sorted(
             d for d in subdirectories
             if not d.startswith(".") and (excluded is None or (here / d).resolve() != excluded))

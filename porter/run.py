@@ -6,9 +6,10 @@ import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from porter.charts.convert import ChartOptions, convert_chart
 from porter.config import Config
 from porter.errors import InputError, PorterError
-from porter.inputs import InputFile, discover
+from porter.inputs import ChartInput, InputFile, discover
 from porter.pipeline import Pipeline
 from porter.results import FileResult
 from porter.textfile import decode
@@ -57,11 +58,14 @@ def _not_kubernetes(result: FileResult, item: InputFile) -> None:
 
 
 def convert_paths(arguments: Iterable[str | Path], config: Config | None = None,
-                  exclude: Path | None = None) -> Iterator[FileResult]:
-    """Convert every file named by ``arguments`` (files, directories, ``-`` for stdin)."""
+                  exclude: Path | None = None,
+                  charts: ChartOptions | None = None) -> Iterator[FileResult]:
+    """Convert every file named by ``arguments`` (files, directories, charts, ``-``)."""
     pipeline = Pipeline(config)
     for item in discover([str(a) for a in arguments], exclude):
-        if isinstance(item, PorterError):
+        if isinstance(item, ChartInput):
+            yield convert_chart(item, pipeline, charts or ChartOptions())
+        elif isinstance(item, PorterError):
             yield FileResult(path=item.file or "-", original="", converted="", errors=[item],
                              kubernetes=False)
         else:

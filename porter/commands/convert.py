@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from porter.commands.chart_options import chart_options, write_overlay
 from porter.commands.common import (
     STDOUT,
     Color,
@@ -111,6 +112,22 @@ def convert(
     target_windows: Annotated[str | None, typer.Option("--target-windows", help="Windows "
                               "Server version of the nodes: ltsc2019, ltsc2022 (default), "
                               "ltsc2025.")] = None,
+    values: Annotated[list[Path] | None, typer.Option("--values", "-f", help="Helm charts: a "
+                      "values file (repeatable; later files win).", metavar="FILE")] = None,
+    set_values: Annotated[list[str] | None, typer.Option("--set", help="Helm charts: set "
+                          "values, KEY=VALUE[,KEY=VALUE] (repeatable).")] = None,
+    set_string: Annotated[list[str] | None, typer.Option("--set-string", help="Helm charts: "
+                          "set string values, KEY=VALUE (repeatable).")] = None,
+    namespace: Annotated[str | None, typer.Option("--namespace", "-n", help="Helm charts: the "
+                         "release namespace.")] = None,
+    release_name: Annotated[str, typer.Option("--release-name", help="Helm charts: the "
+                            "release name.")] = "release-name",
+    kube_version: Annotated[str | None, typer.Option("--kube-version", help="Helm charts: the "
+                            "Kubernetes version templates see (Capabilities).")] = None,
+    values_overlay: Annotated[Path | None, typer.Option("--values-overlay", help="Helm charts: "
+                              "write a values overlay that makes the chart render for Windows, "
+                              "with what only a template change can fix.",
+                              metavar="FILE")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on "
                      "stderr.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal "
@@ -122,6 +139,8 @@ def convert(
             raise ConfigError("--in-place and --output exclude each other")
         if in_place and "-" in paths:
             raise ConfigError("--in-place cannot rewrite standard input")
+        charts = chart_options(paths, values or [], set_values or [], set_string or [],
+                               namespace, release_name, kube_version, values_overlay, in_place)
         config = build_config(config_file, disable or [], only or [], option or [], fail_on,
                               toleration, drive or [], target_windows, select, ignore)
         targets = report_targets(report or [], report_format or [])
@@ -132,7 +151,7 @@ def convert(
             raise ConfigError("only one output can go to standard output: choose one of "
                               "YAML, --diff, --patch - and --report -")
         results: list[FileResult] = []
-        for result in selected(convert_paths(paths, config, exclude=output), config):
+        for result in selected(convert_paths(paths, config, exclude=output, charts=charts), config):
             for error in result.errors:
                 err(str(error))
             if not quiet:
@@ -166,6 +185,9 @@ def convert(
             overlay = _write_overlay(results, kustomize_dir, quiet)
             written = f"{written}; {overlay}" if written else overlay
         write_reports(results, targets)
+        if values_overlay is not None:
+            note = write_overlay(results, values_overlay, quiet)
+            written = f"{written}; {note}" if written and note else written or note
         if not quiet:
             err(summary.render(results, written))
         raise typer.Exit(exit_status(results, config))

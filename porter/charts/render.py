@@ -1,0 +1,275 @@
+"""Rendering a chart with a real Helm engine: the ``helm`` binary on PATH, else the optional
+``helm-python-sdk`` (Helm's Go SDK in a shared library). Both give the same manifests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tarfile
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import yaml
+
+from porter.charts.manifests import Manifest, split_rendered, stream
+from porter.charts.values import merge, put, read_values_file
+from porter.errors import InputError
+
+DIST = "winporter"
+ENGINE_VARIABLE = "PORTER_HELM_ENGINE"
+"""``binary``, ``sdk`` or ``auto`` (the default): which engine renders charts."""
+NO_ENGINE = (f"no Helm engine to render it: put the helm binary on PATH, or install the "
+             f"optional extra: pip install '{DIST}[helm]' (helm-python-sdk)")
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """What ``helm template`` takes: values files, ``--set``, release and cluster facts."""
+
+    values_files: tuple[Path, ...] = ()
+    set_values: tuple[str, ...] = ()
+    set_strings: tuple[str, ...] = ()
+    namespace: str | None = None
+    release_name: str = "release-name"
+    kube_version: str | None = None
+
+
+@dataclass
+class Rendered:
+    """A chart's rendered manifests, in Helm's order, and the stream ``helm template`` prints."""
+
+    manifests: list[Manifest]
+    text: str
+    not_yaml: list[str] = field(default_factory=list)
+    """Templates whose output was not YAML (passed over)."""
+
+
+class Engine(Protocol):
+    name: str
+
+    def render(self, chart: Path, options: RenderOptions, overlay: dict[str, Any] | None = None,
+               values: dict[str, Any] | None = None) -> Rendered:
+        """Render ``chart``; ``overlay`` goes after the ``-f`` files (before ``--set``), and
+        ``values``, when given, replaces every user value (for probing)."""
+        ...
+
+    def values(self, chart: Path, options: RenderOptions) -> dict[str, Any]:
+        """The values a render sees: the chart's defaults (subcharts included) and the user's."""
+        ...
+
+
+def is_chart(path: Path) -> bool:
+    """A chart directory (``Chart.yaml``) or a packaged chart (``.tgz``)."""
+    if path.is_dir():
+        return (path / "Chart.yaml").is_file()
+    return path.is_file() and path.name.endswith((".tgz", ".tar.gz"))
+
+
+def find_engine(chart: str) -> Engine:
+    """The engine to use: ``helm`` on PATH, else the SDK; an InputError naming both if none."""
+    wanted = os.environ.get(ENGINE_VARIABLE, "auto").strip().lower() or "auto"
+    if wanted not in ("auto", "binary", "sdk"):
+        raise InputError(f"{ENGINE_VARIABLE} must be auto, binary or sdk, not {wanted!r}", chart)
+    binary = shutil.which("helm") if wanted in ("auto", "binary") else None
+    if binary:
+        return HelmBinary(binary)
+    if wanted in ("auto", "sdk"):
+        try:
+            return HelmSdk()
+        except ImportError:
+            pass
+    raise InputError(NO_ENGINE, chart)
+
+
+def _one_line(text: str) -> str:
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return "; ".join(lines) if lines else "unknown error"
+
+
+class HelmSdk:
+    """Helm's Go SDK through ``helm-python-sdk`` (no binary, no network, no cluster)."""
+
+    name = "helm-python-sdk"
+
+    def __init__(self) -> None:
+        import helm_python
+
+        self.helm = helm_python
+        self._charts: dict[Path, Any] = {}
+
+    def _load(self, chart: Path) -> Any:
+        key = chart.resolve()
+        if key not in self._charts:
+            try:
+                loaded = self.helm.Chart.load(str(chart))
+            except self.helm.HelmError as exc:
+                raise InputError(f"not a loadable Helm chart: {_one_line(str(exc))}",
+                                 str(chart)) from None
+            declared = loaded.metadata.get("dependencies") or []
+            present = {d.get("name") for d in loaded.dependencies}
+            missing = [d.get("name") for d in declared if d.get("name") not in present]
+            if missing:
+                raise InputError(f"missing chart dependencies: {', '.join(map(str, missing))} "
+                                 f"(declared in Chart.yaml, not in charts/; run helm dependency "
+                                 f"build {chart})", str(chart))
+            self._charts[key] = loaded
+        return self._charts[key]
+
+    def _user_values(self, options: RenderOptions, overlay: dict[str, Any] | None,
+                     chart: Path) -> dict[str, Any]:
+        merged = merge({}, *(read_values_file(f) for f in options.values_files), overlay or {})
+        try:
+            for expression in options.set_values:
+                merged = merge(merged, self.helm.parse_set_string(expression))
+            for expression in options.set_strings:
+                merged = merge(merged, self.helm.parse_set_string_values(expression))
+        except self.helm.HelmError as exc:
+            raise InputError(f"invalid --set value: {_one_line(str(exc))}", str(chart)) from None
+        return merged
+
+    def values(self, chart: Path, options: RenderOptions) -> dict[str, Any]:
+        loaded = self._load(chart)
+        try:
+            merged: dict[str, Any] = loaded.merge_values(self._user_values(options, None, chart))
+        except self.helm.HelmError as exc:
+            raise InputError(f"invalid values: {_one_line(str(exc))}", str(chart)) from None
+        return merged
+
+    def render(self, chart: Path, options: RenderOptions, overlay: dict[str, Any] | None = None,
+               values: dict[str, Any] | None = None) -> Rendered:
+        import json
+
+        from helm_python import _native  # render's kube_version is not in the public wrapper
+
+        loaded = self._load(chart)
+        if values is None:
+            values = self._user_values(options, overlay, chart)
+        settings: dict[str, Any] = {"name": options.release_name, "is_install": True,
+                                    "revision": 1}
+        if options.namespace:
+            settings["namespace"] = options.namespace
+        if options.kube_version:
+            settings["kube_version"] = options.kube_version
+        try:
+            files = json.loads(_native.call_string("helm_render", loaded._raw(),
+                                                   json.dumps(values), json.dumps(settings)))
+        except self.helm.HelmError as exc:
+            raise InputError(f"chart failed to render: {_one_line(str(exc))}",
+                             str(chart)) from None
+        manifests, not_yaml = split_rendered(files)
+        return Rendered(manifests, stream(manifests), not_yaml)
+
+
+class HelmBinary:
+    """The ``helm`` command: ``helm template`` with the user's options."""
+
+    name = "helm"
+
+    def __init__(self, executable: str) -> None:
+        self.executable = executable
+
+    def _run(self, arguments: list[str], chart: Path) -> str:
+        try:
+            done = subprocess.run([self.executable, *arguments], capture_output=True, text=True,
+                                  timeout=300, check=False, stdin=subprocess.DEVNULL)
+        except OSError as exc:
+            raise InputError(f"cannot run helm: {exc}", str(chart)) from None
+        except subprocess.TimeoutExpired:
+            raise InputError("helm did not finish in 300 s", str(chart)) from None
+        if done.returncode != 0:
+            message = _one_line(done.stderr).removeprefix("Error: ")
+            raise InputError(f"chart failed to render (helm {arguments[0]}): {message}",
+                             str(chart))
+        return done.stdout
+
+    def render(self, chart: Path, options: RenderOptions, overlay: dict[str, Any] | None = None,
+               values: dict[str, Any] | None = None) -> Rendered:
+        arguments = ["template", options.release_name, str(chart)]
+        if options.namespace:
+            arguments += ["--namespace", options.namespace]
+        if options.kube_version:
+            arguments += ["--kube-version", options.kube_version]
+        with tempfile.TemporaryDirectory(prefix="porter-values-") as scratch:
+            extra = values if values is not None else overlay
+            if values is None:
+                for path in options.values_files:
+                    arguments += ["--values", str(path)]
+            if extra is not None:
+                written = Path(scratch) / "values.yaml"
+                written.write_text(yaml.safe_dump(extra, sort_keys=False), encoding="utf-8")
+                arguments += ["--values", str(written)]
+            if values is None:
+                for expression in options.set_values:
+                    arguments += ["--set", expression]
+                for expression in options.set_strings:
+                    arguments += ["--set-string", expression]
+            text = self._run(arguments, chart)
+        return Rendered(_parse_template_output(text), text)
+
+    def values(self, chart: Path, options: RenderOptions) -> dict[str, Any]:
+        defaults = _directory_defaults(chart) if chart.is_dir() else \
+            yaml.safe_load(self._run(["show", "values", str(chart)], chart)) or {}
+        merged = merge(defaults, *(read_values_file(f) for f in options.values_files))
+        for expression in (*options.set_values, *options.set_strings):
+            for assignment in expression.split(","):
+                key, _, raw = assignment.partition("=")
+                value = raw if expression in options.set_strings else yaml.safe_load(raw or "''")
+                put(merged, tuple(key.strip().split(".")), value)
+        return merged
+
+
+def _parse_template_output(text: str) -> list[Manifest]:
+    from porter.charts.manifests import source_ranges
+
+    lines = text.splitlines()
+    manifests = []
+    for found in source_ranges(text):
+        body = "\n".join(lines[found.content - 1:found.last]).strip()
+        head = yaml.safe_load(body) if body else None
+        kind = str(head.get("kind") or "") if isinstance(head, dict) else ""
+        manifests.append(Manifest(found.source, body, kind))
+    return manifests
+
+
+def _directory_defaults(chart: Path) -> dict[str, Any]:
+    """A chart directory's values with its subcharts' under their names (globals shared)."""
+    values = read_values_file(chart / "values.yaml") if (chart / "values.yaml").is_file() else {}
+    aliases = _aliases(chart)
+    charts = chart / "charts"
+    for sub in sorted(charts.iterdir()) if charts.is_dir() else []:
+        sub_values, name = _subchart_defaults(sub)
+        if name is None:
+            continue
+        key = aliases.get(name, name)
+        own = values.get(key) if isinstance(values.get(key), dict) else {}
+        values[key] = merge(sub_values, own)
+    return values
+
+
+def _aliases(chart: Path) -> dict[str, str]:
+    try:
+        metadata = yaml.safe_load((chart / "Chart.yaml").read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return {}
+    return {str(d["name"]): str(d["alias"]) for d in metadata.get("dependencies") or []
+            if isinstance(d, dict) and d.get("alias") and d.get("name")}
+
+
+def _subchart_defaults(sub: Path) -> tuple[dict[str, Any], str | None]:
+    if sub.is_dir() and (sub / "Chart.yaml").is_file():
+        metadata = yaml.safe_load((sub / "Chart.yaml").read_text(encoding="utf-8")) or {}
+        return _directory_defaults(sub), str(metadata.get("name") or sub.name)
+    if sub.name.endswith(".tgz"):
+        with tarfile.open(sub) as archive:
+            names = archive.getnames()
+            top = names[0].split("/")[0] if names else sub.stem
+            try:
+                member = archive.extractfile(f"{top}/values.yaml")
+                data = yaml.safe_load(member.read()) if member else None
+            except KeyError:
+                data = None
+        return (data if isinstance(data, dict) else {}), top
+    return {}, None

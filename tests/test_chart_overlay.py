@@ -1,0 +1,135 @@
+"""The values overlay: per chart style, what values fix and what stays template-only; checked
+by rendering with the overlay through the engine and converting again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import FIXTURES
+from typer.testing import CliRunner
+
+from porter.charts.convert import ChartOptions, convert_chart
+from porter.charts.render import HelmSdk, RenderOptions
+from porter.cli import app
+from porter.config import Config
+from porter.inputs import ChartInput
+from porter.outputs import values_overlay
+from porter.pipeline import Pipeline
+
+pytest.importorskip("helm_python",
+                    reason="no Helm engine: pip install -e '.[helm]' (CI installs it)")
+
+CHARTS = FIXTURES / "charts"
+WINDOWS_TOLERATION = {"key": "os", "operator": "Equal", "value": "windows",
+                      "effect": "NoSchedule"}
+
+
+def overlay_of(chart: str, values: tuple[Path, ...] = ()):
+    item = ChartInput(str(CHARTS / chart), CHARTS / chart, f"{chart}.yaml")
+    result = convert_chart(item, Pipeline(Config()),
+                           ChartOptions(RenderOptions(values_files=values), overlay=True),
+                           HelmSdk())
+    assert not result.errors, result.errors
+    assert result.overlay is not None
+    return result.overlay
+
+
+def remaining(chart: str, overlay_values: dict) -> list[tuple[str, str]]:
+    """(resource, pointer) of what porter still changes after rendering with the overlay."""
+    rendered = HelmSdk().render(CHARTS / chart, RenderOptions(), overlay=overlay_values)
+    result = Pipeline(Config()).convert_text(rendered.text, chart)
+    return sorted((p.resource.label(), op["path"]) for p in result.patches
+                  for op in p.operations)
+
+
+def test_helm_create_chart():
+    overlay = overlay_of("web")
+    values = overlay.values()
+    assert values["nodeSelector"] == {"kubernetes.io/os": "windows"}
+    assert values["tolerations"] == [WINDOWS_TOLERATION]
+    assert values["podSecurityContext"] == {"fsGroup": None, "seccompProfile": None}
+    assert values["securityContext"] == {
+        "capabilities": None, "readOnlyRootFilesystem": None, "runAsUser": None,
+        "windowsOptions": {"runAsUserName": "ContainerUser"}}
+    assert values["volumeMounts"][0]["mountPath"] == "C:\\usr\\share\\nginx\\html"
+    assert values["volumes"][0]["csi"]["driver"] == "file.csi.azure.com"
+    template_only = sorted((c.resource, c.pointer) for c in overlay.template_only)
+    assert ("Deployment/release-name-web", "/spec/template/spec/os") in template_only
+    assert all(resource == "Pod/release-name-web-test-connection"
+               for resource, pointer in template_only if pointer != "/spec/template/spec/os")
+    assert remaining("web", values) == template_only
+    deployment = next(c for c in overlay.template_only if c.resource.startswith("Deployment"))
+    assert deployment.template == f"{CHARTS / 'web'}/templates/deployment.yaml"
+    assert deployment.line == 25  # the pod template's "spec:" line
+
+
+def test_subcharts_and_globals():
+    overlay = overlay_of("platform")
+    values = overlay.values()
+    assert "global" not in values  # shared with the ingress controller, which stays on Linux
+    api, queue = values["api"], values["queue"]
+    assert api["nodeSelector"] == {"kubernetes.io/os": "windows"}  # wins over the global
+    assert api["tolerations"] == queue["tolerations"] == [WINDOWS_TOLERATION]
+    assert api["extraVolumes"][0]["csi"]["volumeAttributes"]["shareName"] == "exports-shared"
+    assert api["extraVolumeMounts"] == [{"mountPath": "C:\\srv\\shared", "name": "shared"}]
+    assert api["containerSecurityContext"] == {"allowPrivilegeEscalation": None,
+                                               "capabilities": None}
+    assert "enabled" not in api["podSecurityContext"]  # the template's switch is kept
+    assert queue["persistence"] == {"mountPath": "C:\\var\\spool\\worker"}
+    assert queue["securityContext"]["windowsOptions"] == {"runAsUserName": "ContainerUser"}
+    changes = {(c.resource, c.pointer): c for c in overlay.template_only}
+    tmp = changes[("Deployment/release-name-api",
+                   "/spec/template/spec/containers/0/volumeMounts/0/mountPath")]
+    assert tmp.template.endswith("platform/charts/api/templates/deployment.yaml")
+    assert tmp.line == 30  # "mountPath: /tmp" is written in the template
+    assert ("StatefulSet/release-name-queue", "/spec/template/spec/os") in changes
+    assert changes[("StatefulSet/release-name-queue", "/spec/template/spec/os")].template \
+        .endswith("platform/charts/worker/templates/statefulset.yaml")  # alias -> directory
+    assert sorted(changes) == remaining("platform", values)
+
+
+def test_hardcoded_linux_templates():
+    overlay = overlay_of("legacy")
+    assert overlay.entries == []
+    assert any(text.startswith("dataDir feeds ") and "different settings" in text
+               for text in overlay.conflicts)
+    lines = {c.pointer: c.line for c in overlay.template_only
+             if c.resource == "DaemonSet/release-name-agent"}
+    assert lines["/spec/template/spec/hostPID"] == 16
+    assert lines["/spec/template/spec/nodeSelector/kubernetes.io~1os"] == 18
+    assert lines["/spec/template/spec/containers/0/volumeMounts/0/mountPath"] == 28
+    assert any(c.resource == "CronJob/release-name-cleanup" for c in overlay.template_only)
+
+
+def test_user_values_come_first(tmp_path):
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("nodeSelector:\n  pool: apps\ntolerations:\n  - key: dedicated\n"
+                    "    operator: Exists\n")
+    values = overlay_of("web", (mine,)).values()
+    assert values["nodeSelector"] == {"kubernetes.io/os": "windows"}  # merged with pool
+    assert values["tolerations"] == [{"key": "dedicated", "operator": "Exists"},
+                                     WINDOWS_TOLERATION]
+
+
+def test_overlay_file_is_commented_yaml(tmp_path):
+    target = tmp_path / "windows-values.yaml"
+    result = CliRunner().invoke(app, ["convert", str(CHARTS / "web"), "--values-overlay",
+                                      str(target), "-o", str(tmp_path / "out")],
+                                catch_exceptions=False)
+    assert result.exit_code == 1  # the test hook's wget is an error finding
+    text = target.read_text()
+    assert yaml.safe_load(text) == overlay_of("web").values()
+    assert text.startswith("# Helm values overlay for Windows nodes: chart web")
+    assert "# sets Deployment/release-name-web /spec/template/spec/nodeSelector" in text
+    assert "# Only a template change can fix these" in text
+    assert f"{CHARTS / 'web'}/templates/deployment.yaml:25: Deployment/release-name-web " \
+        "/spec/template/spec/os" in text
+    assert "values overlay for" in result.stderr and "template-only" in result.stderr
+
+
+def test_overlay_render_is_pure():
+    overlay = overlay_of("legacy")
+    assert values_overlay.render(overlay) == values_overlay.render(overlay)
+    assert yaml.safe_load(values_overlay.render(overlay)) == {}

@@ -1,0 +1,285 @@
+"""Helm charts: rendering with the optional engine (helm-python-sdk), findings on templates,
+pass-through options, bad charts, and the values overlay."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import FIXTURES
+from typer.testing import CliRunner
+
+from porter.charts.manifests import split_rendered, stream
+from porter.charts.render import NO_ENGINE, HelmSdk, RenderOptions
+from porter.cli import app
+from porter.config import Config
+from porter.pipeline import Pipeline
+
+helm = pytest.importorskip(
+    "helm_python", reason="no Helm engine: pip install -e '.[helm]' (CI installs it)")
+
+CHARTS = FIXTURES / "charts"
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _sdk(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PORTER_HELM_ENGINE", "sdk")
+
+
+def invoke(*args: str):
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+def documents(text: str) -> list[tuple[str, object]]:
+    """(source, data) of every document of a rendered stream."""
+    found = []
+    for chunk in re.split(r"(?m)^---\n", text):
+        match = re.match(r"# Source: (\S+)\n", chunk)
+        if match:
+            found.append((match[1], yaml.safe_load(chunk[match.end():])))
+    return found
+
+
+def engine_documents(chart: Path, values: dict | None = None,
+                     **options: str) -> list[tuple[str, object]]:
+    """What helm-python-sdk itself renders, split like Helm, skipping NOTES.txt and blanks."""
+    with helm.Chart.load(str(chart)) as loaded:
+        files = loaded.render(values=values or {}, name=options.get("name", "release-name"),
+                              is_install=True)
+    found = []
+    for source, text in sorted(files.items()):
+        if source.endswith("NOTES.txt"):
+            continue
+        for part in re.split(r"(?:^|\s*\n)---\s*", text.strip()):
+            if part.strip():
+                found.append((source, yaml.safe_load(part)))
+    return found
+
+
+@pytest.mark.parametrize("chart", ["web", "platform", "legacy"])
+def test_rendered_documents_are_the_engines(chart):
+    rendered = HelmSdk().render(CHARTS / chart, RenderOptions())
+    ours = documents(rendered.text)
+    theirs = engine_documents(CHARTS / chart)
+    assert sorted(map(json.dumps, ours)) == sorted(map(json.dumps, theirs))
+    kinds = [data["kind"] for _, data in ours]
+    if chart == "web":  # Helm's install order, hooks last
+        assert kinds == ["ServiceAccount", "Service", "Deployment", "Pod"]
+
+
+def test_values_and_set_reach_the_engine(tmp_path):
+    values = tmp_path / "mine.yaml"
+    values.write_text("replicaCount: 3\nimage:\n  tag: '1.27'\n")
+    result = invoke("convert", str(CHARTS / "web"), "-q", "-f", str(values), "--set",
+                    "service.port=8080", "--set-string", "podLabels.tier=42",
+                    "--release-name", "shop")
+    rendered = {data["kind"]: data for _, data in documents(result.stdout)}
+    deployment = rendered["Deployment"]
+    assert deployment["metadata"]["name"] == "shop-web"
+    assert deployment["spec"]["replicas"] == 3
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    assert container["image"] == "nginx:1.27"
+    assert container["ports"][0]["containerPort"] == 8080
+    assert deployment["spec"]["template"]["metadata"]["labels"]["tier"] == "42"
+    expected = engine_documents(CHARTS / "web", {"replicaCount": 3, "image": {"tag": "1.27"},
+                                                 "service": {"port": 8080},
+                                                 "podLabels": {"tier": "42"}}, name="shop")
+    engine_deployment = next(d for _, d in expected if d["kind"] == "Deployment")
+    assert engine_deployment["spec"]["replicas"] == 3
+
+
+def test_namespace_and_kube_version(tmp_path):
+    chart = tmp_path / "caps"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: caps\nversion: 0.1.0\n")
+    (chart / "templates" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: caps\n"
+        "  namespace: {{ .Release.Namespace }}\n"
+        "data:\n  kube: {{ .Capabilities.KubeVersion.Version | quote }}\n")
+    result = invoke("convert", str(chart), "-q", "--namespace", "shop", "--kube-version",
+                    "v1.29.4")
+    assert result.exit_code == 0, result.stderr
+    data = yaml.safe_load(result.stdout.split("# Source: caps/templates/cm.yaml\n")[1])
+    assert data["metadata"]["namespace"] == "shop"
+    assert data["data"]["kube"] == "v1.29.4"
+
+
+def test_findings_point_at_templates(tmp_path):
+    report = tmp_path / "r.json"
+    result = invoke("convert", str(CHARTS / "web"), "-q", "--report", str(report))
+    assert result.exit_code in (0, 1)
+    findings = json.loads(report.read_text())["findings"]
+    files = {f["file"] for f in findings}
+    web = str(CHARTS / "web")
+    assert files <= {f"{web}/templates/deployment.yaml",
+                     f"{web}/templates/tests/test-connection.yaml"}
+    template = (CHARTS / "web" / "templates" / "deployment.yaml").read_text().splitlines()
+    rendered = HelmSdk().render(CHARTS / "web", RenderOptions()).text.splitlines()
+    for finding in findings:
+        if "not in the template" in (finding["hint"] or ""):
+            # from a value: the line is the rendered stream's, and says so
+            assert f"line {finding['line']} is in the rendered chart" in finding["hint"]
+            key = finding["path"].rsplit("/", 1)[-1].replace("~1", "/")
+            assert key in rendered[finding["line"] - 1]
+        elif finding["file"].endswith("deployment.yaml"):
+            line = template[finding["line"] - 1]
+            assert finding["path"].rsplit("/", 1)[-1] in line or line.strip() == "spec:"
+    selector = next(f for f in findings if f["rule"] == "linux-selector-replaced")
+    assert selector["file"] == f"{web}/templates/deployment.yaml"
+
+
+def test_output_is_the_converted_stream_and_idempotent(tmp_path):
+    result = invoke("convert", str(CHARTS / "web"), "-q", "--fail-on", "never")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("---\n# Source: web/templates/serviceaccount.yaml\n")
+    again = Pipeline(Config()).convert_text(result.stdout, "again.yaml")
+    assert again.converted == result.stdout
+    out = tmp_path / "out"
+    invoke("convert", str(CHARTS / "web"), "-q", "-o", str(out), "--fail-on", "never")
+    assert (out / "web.yaml").read_text() == result.stdout
+
+
+def test_packaged_chart(tmp_path):
+    with helm.Chart.load(str(CHARTS / "web")) as loaded:
+        archive = Path(loaded.save(str(tmp_path)))
+    from_dir = invoke("convert", str(CHARTS / "web"), "-q", "--fail-on", "never")
+    from_archive = invoke("convert", str(archive), "-q", "--fail-on", "never", "--report",
+                          str(tmp_path / "r.json"))
+    assert from_archive.exit_code == 0
+    assert from_archive.stdout == from_dir.stdout
+    files = {f["file"] for f in json.loads((tmp_path / "r.json").read_text())["findings"]}
+    assert "web/templates/deployment.yaml" in files
+
+
+def test_chart_that_fails_to_render():
+    result = invoke("convert", str(CHARTS / "broken"))
+    assert result.exit_code == 2
+    first = result.stderr.splitlines()[0]
+    assert first == f"{CHARTS / 'broken'}: error: chart failed to render: execution error at " \
+        "(broken/templates/deployment.yaml:16:20): image.repository is required"
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_dependencies_are_an_error(tmp_path):
+    chart = tmp_path / "umbrella"
+    shutil.copytree(CHARTS / "platform", chart)
+    shutil.rmtree(chart / "charts" / "worker")
+    result = invoke("convert", str(chart), "-q")
+    assert result.exit_code == 2
+    assert result.stderr == f"{chart}: error: missing chart dependencies: worker (declared in " \
+        f"Chart.yaml, not in charts/; run helm dependency build {chart})\n"
+    assert result.stdout == ""
+
+
+def test_no_engine(monkeypatch, tmp_path):
+    monkeypatch.setenv("PORTER_HELM_ENGINE", "auto")
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr("porter.charts.render.HelmSdk.__init__", _no_sdk)
+    result = invoke("convert", str(CHARTS / "web"), "-q")
+    assert result.exit_code == 2
+    assert result.stderr == f"{CHARTS / 'web'}: error: {NO_ENGINE}\n"
+    assert "helm binary on PATH" in NO_ENGINE and "[helm]" in NO_ENGINE
+
+
+def _no_sdk(self) -> None:
+    raise ImportError("helm_python")
+
+
+def test_notes_and_non_yaml_output_raise_nothing(tmp_path):
+    chart = tmp_path / "notes"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: notes\nversion: 0.1.0\n")
+    (chart / "templates" / "NOTES.txt").write_text("privileged: true {{ .Release.Name }}\n")
+    (chart / "templates" / "banner.txt").write_text("Thanks for installing: [ not yaml\n")
+    (chart / "templates" / "pod.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n"
+        "    - name: c\n      image: mcr.microsoft.com/windows/nanoserver:ltsc2022\n")
+    result = invoke("convert", str(chart), "--report", str(tmp_path / "r.json"))
+    assert result.exit_code == 0, result.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert all(f["file"].endswith("pod.yaml") for f in report["findings"])
+    assert "banner.txt: note: renders no YAML; passed over" in result.stderr
+    assert "NOTES" not in result.stdout and "banner" not in result.stdout
+
+
+def test_chart_only_flags_need_a_chart():
+    result = invoke("convert", str(FIXTURES / "quickstart" / "input.yaml"), "--set", "a=b")
+    assert result.exit_code == 2
+    assert "--set applies to Helm charts, and no chart was given" in result.stderr
+    in_place = invoke("convert", str(CHARTS / "web"), "--in-place")
+    assert in_place.exit_code == 2
+    assert "--in-place cannot rewrite the templates of chart" in in_place.stderr
+
+
+def test_split_rendered_orders_like_helm():
+    files = {"c/templates/b.yaml": "kind: Deployment\nmetadata: {name: d}\n---\nkind: Service\n",
+             "c/templates/a.yaml": "# c\nkind: Zed\n---  \n\nkind: ConfigMap\n",
+             "c/templates/hook.yaml": "kind: Job\nmetadata:\n  annotations:\n"
+                                      "    helm.sh/hook: pre-install\n",
+             "c/templates/_helpers.tpl": "", "c/templates/NOTES.txt": "hello"}
+    manifests, not_yaml = split_rendered(files)
+    assert [m.kind for m in manifests] == ["ConfigMap", "Service", "Deployment", "Zed", "Job"]
+    assert manifests[-1].hook and not not_yaml
+    assert stream(manifests[:1]) == "---\n# Source: c/templates/a.yaml\nkind: ConfigMap\n"
+
+
+FAKE_HELM = '''#!{python}
+"""A stand-in for `helm template` built on helm-python-sdk: checks porter's command line."""
+import json, sys
+from pathlib import Path
+from porter.charts.render import HelmSdk, RenderOptions
+args = sys.argv[1:]
+Path({log!r}).write_text(json.dumps(args))
+if args[0] != "template":
+    sys.exit("Error: unexpected command " + args[0])
+name, chart, rest = args[1], Path(args[2]), args[3:]
+files, sets, options = [], [], {{}}
+while rest:
+    flag, value, rest = rest[0], rest[1], rest[2:]
+    if flag == "--values":
+        files.append(Path(value))
+    elif flag == "--set":
+        sets.append(value)
+    else:
+        options[flag.lstrip("-").replace("-", "_")] = value
+try:
+    rendered = HelmSdk().render(chart, RenderOptions(tuple(files), tuple(sets), (),
+                                                     release_name=name, **options))
+except Exception as exc:
+    sys.exit("Error: " + str(exc).split(": error: ")[-1])
+sys.stdout.write(rendered.text)
+'''
+
+
+def test_helm_binary_engine(tmp_path, monkeypatch):
+    import os
+    import sys
+
+    log = tmp_path / "args.json"
+    fake = tmp_path / "bin" / "helm"
+    fake.parent.mkdir()
+    fake.write_text(FAKE_HELM.format(python=sys.executable, log=str(log)))
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("PORTER_HELM_ENGINE", "binary")
+    values = tmp_path / "v.yaml"
+    values.write_text("replicaCount: 2\n")
+    args = ("convert", str(CHARTS / "web"), "-q", "--fail-on", "never", "-f", str(values),
+            "--set", "service.port=81", "--namespace", "shop", "--kube-version", "v1.30.0")
+    binary = invoke(*args)
+    assert binary.exit_code == 0, binary.stderr
+    assert json.loads(log.read_text()) == [
+        "template", "release-name", str(CHARTS / "web"), "--namespace", "shop",
+        "--kube-version", "v1.30.0", "--values", str(values), "--set", "service.port=81"]
+    monkeypatch.setenv("PORTER_HELM_ENGINE", "sdk")
+    assert binary.stdout == invoke(*args).stdout
+    monkeypatch.setenv("PORTER_HELM_ENGINE", "binary")
+    broken = invoke("convert", str(CHARTS / "broken"))
+    assert broken.exit_code == 2
+    assert broken.stderr.splitlines()[0].startswith(
+        f"{CHARTS / 'broken'}: error: chart failed to render (helm template): ")
