@@ -1,0 +1,64 @@
+"""``porter post-render``: a Helm post-renderer. Rendered manifests on stdin, the converted
+manifests on stdout and nothing else; findings on stderr or in ``--report`` files."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from porter.charts.postrender import output, post_render
+from porter.commands.common import FailOn, build_config, err, exit_status, guarded
+from porter.outputs import report_json, report_text, summary
+from porter.pipeline import Pipeline
+from porter.writing import write_atomic
+
+
+def post_render_command(
+    report: Annotated[list[Path] | None, typer.Option("--report", help="Write the findings to "
+                      "FILE: JSON for .json, else text (repeatable).", metavar="FILE")] = None,
+    fail_on: Annotated[FailOn | None, typer.Option("--fail-on", help="Lowest severity that "
+                       "makes the exit status 1, which stops Helm (default: error).")] = None,
+    config_file: Annotated[Path | None, typer.Option("--config", help="Config file (default: "
+                           "./porter.yaml when present).")] = None,
+    disable: Annotated[list[str] | None, typer.Option("--disable", help="Skip a transform "
+                       "(repeatable).", metavar="ID")] = None,
+    only: Annotated[list[str] | None, typer.Option("--only", help="Run only these transforms "
+                    "(repeatable).", metavar="ID")] = None,
+    option: Annotated[list[str] | None, typer.Option("--option", "-O", help="Set a transform "
+                      "option: TRANSFORM.KEY=VALUE (repeatable).")] = None,
+    toleration: Annotated[str | None, typer.Option("--toleration", help="Windows pool taint to "
+                          "tolerate, key[=value]:Effect ('' for none).")] = None,
+    drive: Annotated[list[str] | None, typer.Option("--drive", help="Map a Linux path prefix "
+                     "to a Windows drive, e.g. /mnt/volume=K: (repeatable).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on "
+                     "stderr.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal "
+                     "errors.")] = False,
+) -> None:
+    """Helm post-renderer: manifests on stdin, converted manifests on stdout (only YAML)."""
+    data = sys.stdin.buffer.read()
+    written = False
+    try:
+        with guarded(debug):
+            config = build_config(config_file, disable or [], only or [], option or [],
+                                  fail_on, toleration, drive or [])
+            result = post_render(data, Pipeline(config))
+            sys.stdout.buffer.write(output(data, result))
+            sys.stdout.flush()
+            written = True
+            for error in result.errors:
+                err(str(error))
+            for path in report or []:
+                text = report_json.render([result]) if path.suffix.lower() == ".json" \
+                    else report_text.render([result])
+                write_atomic(path, text.encode("utf-8"))
+            if not quiet:
+                err(summary.render([result]))
+            raise typer.Exit(exit_status([result], config))
+    finally:
+        if not written:  # bad configuration or a crash: Helm still gets what it gave
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
