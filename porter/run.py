@@ -10,6 +10,7 @@ from porter.charts.convert import ChartOptions, convert_chart
 from porter.config import Config
 from porter.errors import InputError, PorterError
 from porter.inputs import ChartInput, InputFile, discover
+from porter.parallel import convert_in_workers
 from porter.pipeline import Pipeline
 from porter.results import FileResult
 from porter.textfile import decode
@@ -59,14 +60,25 @@ def _not_kubernetes(result: FileResult, item: InputFile) -> None:
 
 def convert_paths(arguments: Iterable[str | Path], config: Config | None = None,
                   exclude: Path | None = None,
-                  charts: ChartOptions | None = None) -> Iterator[FileResult]:
-    """Convert every file named by ``arguments`` (files, directories, charts, ``-``)."""
+                  charts: ChartOptions | None = None, jobs: int = 1) -> Iterator[FileResult]:
+    """Convert every file named by ``arguments`` (files, directories, charts, ``-``).
+
+    With ``jobs`` > 1, files are converted in that many worker processes; results come in
+    the same order, with the same content, as with one.
+    """
+    config = config or Config()
     pipeline = Pipeline(config)
-    for item in discover([str(a) for a in arguments], exclude):
+    items = list(discover([str(a) for a in arguments], exclude))
+    files = [i for i in items if isinstance(i, InputFile) and i.path is not None]
+    parallel = iter(convert_in_workers(files, config, jobs)) \
+        if jobs > 1 and len(files) >= 2 * jobs else None
+    for item in items:
         if isinstance(item, ChartInput):
             yield convert_chart(item, pipeline, charts or ChartOptions())
         elif isinstance(item, PorterError):
             yield FileResult(path=item.file or "-", original="", converted="", errors=[item],
                              kubernetes=False)
+        elif parallel is not None and item.path is not None:
+            yield next(parallel)
         else:
             yield convert_input(item, pipeline)

@@ -32,6 +32,7 @@ from porter.outputs import (
     summary,
     unified_diff,
 )
+from porter.parallel import default_jobs
 from porter.results import FileResult
 from porter.run import convert_paths
 from porter.writing import safe_join, write_atomic
@@ -128,6 +129,9 @@ def convert(
                               "write a values overlay that makes the chart render for Windows, "
                               "with what only a template change can fix.",
                               metavar="FILE")] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes "
+                    "(default: all cores); output and reports are the same for any "
+                    "number.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on "
                      "stderr.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal "
@@ -151,7 +155,9 @@ def convert(
             raise ConfigError("only one output can go to standard output: choose one of "
                               "YAML, --diff, --patch - and --report -")
         results: list[FileResult] = []
-        for result in selected(convert_paths(paths, config, exclude=output, charts=charts), config):
+        converted = convert_paths(paths, config, exclude=output, charts=charts,
+                                  jobs=jobs or default_jobs())
+        for result in selected(converted, config):
             for error in result.errors:
                 err(str(error))
             if not quiet:

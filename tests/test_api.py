@@ -1,0 +1,57 @@
+"""The Python API and parallel runs: same findings as the CLI, same output for any --jobs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+from conftest import CASES, FIXTURES
+from typer.testing import CliRunner
+
+import porter
+from porter.cli import app
+
+
+def _tree(tmp_path):
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    for case in CASES:
+        shutil.copyfile(FIXTURES / case / "input.yaml", tmp_path / f"{case}.yaml")
+    return tmp_path
+
+
+def test_convert_text_returns_findings():
+    text = (FIXTURES / "security-context" / "input.yaml").read_text()
+    result = porter.convert_text(text, name="ledger.yaml")
+    assert result.changed
+    assert {"privileged-container", "sysctls"} <= {f.rule for f in result.findings}
+    assert all(f.file == "ledger.yaml" for f in result.findings)
+
+
+def test_convert_text_reports_bad_input_without_raising():
+    result = porter.convert_text("a: [\n", name="bad.yaml")
+    assert not result.changed
+    assert str(result.errors[0]).startswith("bad.yaml:2:1: error: invalid YAML")
+
+
+def test_jobs_do_not_change_output_or_order(tmp_path):
+    tree = _tree(tmp_path)
+    one = list(porter.convert_paths([tree], jobs=1))
+    three = list(porter.convert_paths([tree], jobs=3))
+    assert [r.path for r in one] == [r.path for r in three]
+    assert [r.converted for r in one] == [r.converted for r in three]
+    assert [r.findings for r in one] == [r.findings for r in three]
+    assert [[str(e) for e in r.errors] for r in one] == [[str(e) for e in r.errors]
+                                                         for r in three]
+
+
+def test_cli_report_is_the_same_for_any_jobs_and_matches_the_api(tmp_path):
+    tree = _tree(tmp_path / "in")
+    reports = []
+    for jobs in ("1", "2"):
+        target = tmp_path / f"report-{jobs}.json"
+        CliRunner().invoke(app, ["convert", str(tree), "-q", "-o", str(tmp_path / jobs),
+                                 "--jobs", jobs, "--report", str(target)])
+        reports.append(json.loads(target.read_text()))
+    assert reports[0] == reports[1]
+    api = [f.to_dict() for r in porter.convert_paths([tree]) for f in r.findings]
+    assert reports[0]["findings"] == api
