@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from porter import __version__
-from porter.commands import check, convert, krm, post_render, rules
+from porter.commands import check, convert, krm, post_render, preflight, rules
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Port Linux-oriented Kubernetes workloads to Windows nodes.")
@@ -29,6 +29,7 @@ def _root(
 
 app.command()(convert.convert)
 app.command()(check.check)
+app.command()(preflight.preflight)
 app.command("post-render")(post_render.post_render_command)
 app.command()(krm.krm)
 app.command()(rules.rules)

@@ -7,6 +7,7 @@ from importlib.metadata import entry_points
 
 from porter.errors import ConfigError
 from porter.findings import Severity
+from porter.preflight import RULES as PREFLIGHT_RULES
 from porter.transform import Rule, Transform
 
 GROUP = "porter.transforms"
@@ -83,8 +84,10 @@ CORE_RULES = (INTERNAL_ERROR, ALIASES)
 
 
 def all_rules() -> list[tuple[str, Rule]]:
-    """Every rule with the id of the transform that raises it (``porter`` for core rules)."""
+    """Every rule with the id of the transform that raises it (``porter`` for core rules,
+    ``preflight`` for the cluster checks of ``porter preflight``)."""
     rules = [("porter", rule) for rule in CORE_RULES]
+    rules.extend(("preflight", rule) for rule in PREFLIGHT_RULES)
     for transform in transform_types():
         rules.extend((transform.id, rule) for rule in transform.rules)
     return rules

@@ -23,6 +23,10 @@ def rules() -> None:
         for owner, rule in all_rules():
             if owner == "porter":
                 typer.echo(f"  {rule.code:<28} {rule.severity.value:<8} {rule.summary}")
+        typer.echo("preflight (cluster checks of porter preflight):")
+        for owner, rule in all_rules():
+            if owner == "preflight":
+                typer.echo(f"  {rule.code:<28} {rule.severity.value:<8} {rule.summary}")
     except PorterError as exc:
         err(f"porter: error: {exc.message}")
         raise typer.Exit(EXIT_INPUT) from None
