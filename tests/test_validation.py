@@ -8,9 +8,10 @@ import time
 from typing import Any
 
 import pytest
-from conftest import CASES, CORPUS, convert_case
+from conftest import CASES, CORPUS, case_config, convert_case
 from validating import Checked, check_result, describe
 
+from porter.config import Config
 from porter.errors import PorterError
 from porter.pipeline import Pipeline
 from porter.textfile import decode
@@ -335,6 +336,17 @@ def test_the_fixtures_are_really_checked():
     for case in CASES:
         total.add(check_result(convert_case(case)))
     assert total.pod_specs >= 15 and total.schema_checked >= 10, total
+
+
+def test_the_fixture_check_catches_a_missing_transform():
+    """Without linux-security-context or os-scheduling, porter's output would be refused."""
+    for disabled, expected in (("linux-security-context", "cannot be set for a windows pod"),
+                               ("os-scheduling", "spec.os.name must be windows")):
+        config = case_config("security-context")
+        config = Config(disable=config.disable | {disabled}, only=config.only,
+                        options=config.options)
+        checked = check_result(convert_case("security-context", config))
+        assert any(expected in v.message for _, v in checked.violations), disabled
 
 
 @pytest.mark.skipif(not (CORPUS / "INDEX-plain.txt").is_file(),
