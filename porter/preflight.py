@@ -199,7 +199,7 @@ _SKU_YEARS = {v.aks_sku: v for v in VERSIONS if v.aks_sku}
 # --- JSON with positions ------------------------------------------------------------------
 
 _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
-_SPACE = re.compile(r"[ \t\n\r]*")
+_SPACE = " \t\n\r"
 
 
 @dataclass
@@ -238,10 +238,17 @@ def read_json(text: str, name: str) -> JsonFile:
         raise InputError("expected a JSON object or list", name, 1, 1)
     offsets: dict[Path, int] = {}
     try:
-        _scan(text, len(text) - len(text.lstrip(" \t\n\r")), (), offsets)
+        _scan(text, _skip(text, 0), (), offsets)
     except RecursionError:
         raise InputError("JSON nested too deeply", name, 1, 1) from None
     return JsonFile(name, text, data, offsets)
+
+
+def _skip(text: str, index: int) -> int:
+    """The index of the first non-whitespace character at or after ``index``."""
+    while index < len(text) and text[index] in _SPACE:
+        index += 1
+    return index
 
 
 def _scan(text: str, index: int, path: Path, offsets: dict[Path, int]) -> int:
@@ -250,33 +257,33 @@ def _scan(text: str, index: int, path: Path, offsets: dict[Path, int]) -> int:
     offsets.setdefault(path, index)
     char = text[index]
     if char == "{":
-        index = _SPACE.match(text, index + 1).end()
+        index = _skip(text, index + 1)
         if text[index] == "}":
             return index + 1
         while True:
             key_start = index
             key, index = scanstring(text, index + 1)
-            index = _SPACE.match(text, index).end() + 1  # the colon
-            index = _SPACE.match(text, index).end()
+            index = _skip(text, index) + 1  # the colon
+            index = _skip(text, index)
             offsets[(*path, key)] = key_start
             index = _scan(text, index, (*path, key), offsets)
             offsets[(*path, key)] = key_start  # the key, not the value
-            index = _SPACE.match(text, index).end()
+            index = _skip(text, index)
             if text[index] == "}":
                 return index + 1
-            index = _SPACE.match(text, index + 1).end()
+            index = _skip(text, index + 1)
     if char == "[":
-        index = _SPACE.match(text, index + 1).end()
+        index = _skip(text, index + 1)
         position = 0
         if text[index] == "]":
             return index + 1
         while True:
             index = _scan(text, index, (*path, position), offsets)
             position += 1
-            index = _SPACE.match(text, index).end()
+            index = _skip(text, index)
             if text[index] == "]":
                 return index + 1
-            index = _SPACE.match(text, index + 1).end()
+            index = _skip(text, index + 1)
     if char == '"':
         return scanstring(text, index + 1)[1]
     for literal in ("true", "false", "null"):
