@@ -7,6 +7,7 @@ import os
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 from porter.config import Config
 from porter.inputs import InputFile
@@ -42,12 +43,22 @@ def convert_in_workers(items: Sequence[InputFile], config: Config,
     context = multiprocessing.get_context("fork" if "fork" in
                                           multiprocessing.get_all_start_methods() else None)
     window = jobs * 4
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start,
-                             initargs=(config,)) as pool:
-        pending: deque[Future[FileResult]] = deque()
-        for item in items:
-            pending.append(pool.submit(_convert, item))
-            if len(pending) >= window:
+    done = 0
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start,
+                                 initargs=(config,)) as pool:
+            pending: deque[Future[FileResult]] = deque()
+            for item in items:
+                pending.append(pool.submit(_convert, item))
+                if len(pending) >= window:
+                    yield pending.popleft().result()
+                    done += 1
+            while pending:
                 yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
+                done += 1
+    except BrokenProcessPool:
+        # A worker died (killed, out of memory): the files it had not finished are converted
+        # here, one by one, so that one bad file never costs the others their conversion.
+        _start(config)
+        for item in items[done:]:
+            yield _convert(item)

@@ -42,6 +42,9 @@ class FileResult:
     """Path below the input root, for ``--output``."""
     suppressed: list[Finding] = field(default_factory=list)
     """Findings that selection, ``ignore`` or a ``winporter.dev/ignore`` annotation removed."""
+    released: bool = False
+    """The texts were dropped once written (bulk runs keep only findings in memory)."""
+    _changed: bool | None = None
 
     def converted_bytes(self) -> bytes:
         source = self.source or SourceText(self.original)
@@ -49,7 +52,15 @@ class FileResult:
 
     @property
     def changed(self) -> bool:
+        if self._changed is not None:
+            return self._changed
         return self.converted != self.original
+
+    def release_text(self) -> None:
+        """Forget the file's texts (after its outputs are written), keeping what reports need."""
+        self._changed = self.changed
+        self.original = self.converted = ""
+        self.released = True
 
     @property
     def internal_error(self) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from porter.charts.convert import ChartOptions, convert_chart
@@ -60,15 +60,19 @@ def _not_kubernetes(result: FileResult, item: InputFile) -> None:
 
 def convert_paths(arguments: Iterable[str | Path], config: Config | None = None,
                   exclude: Path | None = None,
-                  charts: ChartOptions | None = None, jobs: int = 1) -> Iterator[FileResult]:
+                  charts: ChartOptions | None = None, jobs: int = 1,
+                  on_total: Callable[[int], None] | None = None) -> Iterator[FileResult]:
     """Convert every file named by ``arguments`` (files, directories, charts, ``-``).
 
     With ``jobs`` > 1, files are converted in that many worker processes; results come in
-    the same order, with the same content, as with one.
+    the same order, with the same content, as with one. ``on_total`` hears how many results
+    will come, before the first one.
     """
     config = config or Config()
     pipeline = Pipeline(config)
     items = list(discover([str(a) for a in arguments], exclude))
+    if on_total is not None:
+        on_total(len(items))
     files = [i for i in items if isinstance(i, InputFile) and i.path is not None]
     parallel = iter(convert_in_workers(files, config, jobs)) \
         if jobs > 1 and len(files) >= 2 * jobs else None

@@ -55,3 +55,26 @@ def test_cli_report_is_the_same_for_any_jobs_and_matches_the_api(tmp_path):
     assert reports[0] == reports[1]
     api = [f.to_dict() for r in porter.convert_paths([tree]) for f in r.findings]
     assert reports[0]["findings"] == api
+
+
+def test_jsonl_report_streams_one_object_a_line(tmp_path):
+    tree = _tree(tmp_path / "in")
+    target = tmp_path / "findings.jsonl"
+    CliRunner().invoke(app, ["convert", str(tree), "-q", "-o", str(tmp_path / "out"),
+                             "--report", str(target)])
+    lines = [json.loads(line) for line in target.read_text().splitlines()]
+    assert lines[-1]["type"] == "summary"
+    findings = [line for line in lines if line["type"] == "finding"]
+    assert len(findings) == lines[-1]["errors"] + lines[-1]["warnings"] + lines[-1]["infos"]
+    assert {line["type"] for line in lines} == {"file", "finding", "summary"}
+
+
+def test_several_files_on_stdout_are_streamed_with_source_lines(tmp_path):
+    tree = _tree(tmp_path / "in")
+    out = CliRunner().invoke(app, ["convert", str(tree), "-q", "--fail-on",
+                                   "never"]).stdout_bytes
+    expected = b"".join(
+        f"---\n# Source: {r.path}\n".encode() + r.converted.encode()
+        + (b"" if r.converted.endswith("\n") else b"\n")
+        for r in porter.convert_paths([tree]) if r.source is not None)
+    assert out == expected

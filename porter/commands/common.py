@@ -14,7 +14,7 @@ import typer
 
 from porter.config import Config, load_config
 from porter.errors import ConfigError, PorterError
-from porter.outputs import github, report_json, report_text, sarif
+from porter.outputs import github, report_json, report_jsonl, report_text, sarif
 from porter.results import FileResult
 from porter.suppression import suppress
 from porter.writing import write_atomic
@@ -25,6 +25,7 @@ EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 class ReportFormat(StrEnum):
     text = "text"
     json = "json"
+    jsonl = "jsonl"
     sarif = "sarif"
     github = "github"
 
@@ -36,9 +37,11 @@ class Color(StrEnum):
 
 
 STDOUT = "-"
-_EXTENSIONS = {".json": ReportFormat.json, ".sarif": ReportFormat.sarif}
+_EXTENSIONS = {".json": ReportFormat.json, ".jsonl": ReportFormat.jsonl,
+               ".sarif": ReportFormat.sarif}
 _RENDERERS = {ReportFormat.text: report_text.render, ReportFormat.json: report_json.render,
-              ReportFormat.sarif: sarif.render, ReportFormat.github: github.render}
+              ReportFormat.jsonl: report_jsonl.render, ReportFormat.sarif: sarif.render,
+              ReportFormat.github: github.render}
 
 
 def report_targets(reports: Sequence[Path], formats: Sequence[ReportFormat]) \

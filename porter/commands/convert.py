@@ -23,6 +23,7 @@ from porter.commands.common import (
     use_color,
     write_reports,
 )
+from porter.commands.progress import progress_bar
 from porter.errors import ConfigError, PorterError
 from porter.outputs import (
     json_patch,
@@ -49,26 +50,52 @@ def _write_overlay(results: list[FileResult], directory: Path, quiet: bool) -> s
     return f"overlay with {patches} in {directory / kustomize.FILE_NAME}"
 
 
-def _write_outputs(results: list[FileResult], output: Path | None, in_place: bool) -> str | None:
+def _write_one(result: FileResult, output: Path | None, in_place: bool) -> bool:
+    """Write one file's conversion to --output or in place; True when a file was written."""
+    if result.source is None:
+        return False
     if in_place:
-        changed = [r for r in results if r.changed and r.source is not None and not r.errors]
-        for result in changed:
-            write_atomic(Path(result.path), result.converted_bytes())
-        return f"{len(changed)} rewritten in place"
-    if output is not None:
-        written = 0
-        for result in results:
-            if result.source is None:
-                continue
-            try:
-                target = safe_join(output, result.relative)
-            except ValueError as exc:
-                result.errors.append(PorterError(str(exc), result.path))
-                continue
-            write_atomic(target, result.converted_bytes())
-            written += 1
-        return f"{written} written to {output}"
-    return None
+        if not result.changed or result.errors:
+            return False
+        write_atomic(Path(result.path), result.converted_bytes())
+        return True
+    if output is None:
+        return False
+    try:
+        target = safe_join(output, result.relative)
+    except ValueError as exc:
+        result.errors.append(PorterError(str(exc), result.path))
+        return False
+    write_atomic(target, result.converted_bytes())
+    return True
+
+
+class _YamlOut:
+    """The YAML on stdout, streamed: one file's exact bytes, or each file after a header."""
+
+    def __init__(self) -> None:
+        self.first: FileResult | None = None
+        self.count = 0
+
+    def add(self, result: FileResult) -> None:
+        if result.source is None:
+            return
+        self.count += 1
+        if self.count == 1:
+            self.first = result
+            return
+        if self.count == 2 and self.first is not None:
+            sys.stdout.buffer.write(stream.piece(self.first))
+            self.first.release_text()
+        sys.stdout.buffer.write(stream.piece(result))
+
+    def finish(self, manifest: str | None) -> None:
+        data = self.first.converted_bytes() if self.count == 1 and self.first else b""
+        if manifest is not None:
+            data += (b"" if not data or data.endswith(b"\n") else b"\n") + b"---\n" + \
+                manifest.encode("utf-8")
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
 
 
 def convert(
@@ -155,31 +182,39 @@ def convert(
             raise ConfigError("only one output can go to standard output: choose one of "
                               "YAML, --diff, --patch - and --report -")
         results: list[FileResult] = []
-        converted = convert_paths(paths, config, exclude=output, charts=charts,
-                                  jobs=jobs or default_jobs())
-        for result in selected(converted, config):
-            for error in result.errors:
-                err(str(error))
-            if not quiet:
-                for note in result.notes:
-                    err(note)
-            results.append(result)
-        written = _write_outputs(results, output, in_place)
+        keep_texts = patch is not None or kustomize_dir is not None or values_overlay is not None
+        yaml = _YamlOut() if yaml_out else None
+        colored = diff and use_color(color, sys.stdout)
+        written = 0
+        with progress_bar(quiet or not (output is not None or in_place or
+                                        not sys.stdout.isatty())) as advance:
+            converted = convert_paths(paths, config, exclude=output, charts=charts,
+                                      jobs=jobs or default_jobs(), on_total=advance.total)
+            for result in selected(converted, config):
+                written += _write_one(result, output, in_place)
+                for error in result.errors:
+                    advance.print(str(error))
+                if not quiet:
+                    for note in result.notes:
+                        advance.print(note)
+                if diff:
+                    text = unified_diff.file_diff(result)
+                    sys.stdout.buffer.write((unified_diff.colorize(text) if colored
+                                             else text).encode("utf-8"))
+                elif yaml is not None:
+                    yaml.add(result)
+                if not keep_texts and (yaml is None or yaml.count > 1 or result.source is None):
+                    result.release_text()
+                results.append(result)
+                advance()
         manifest = runtime_class.render(config)
-        if diff:
-            text = unified_diff.diff(results)
-            if use_color(color, sys.stdout):
-                text = unified_diff.colorize(text)
-            sys.stdout.buffer.write(text.encode("utf-8"))
+        if yaml is not None:
+            yaml.finish(manifest)
         elif patch_out:
             sys.stdout.buffer.write(json_patch.render(results).encode("utf-8"))
-        elif yaml_out:
-            data = stream.render(results)
-            if manifest is not None:
-                data += (b"" if not data or data.endswith(b"\n") else b"\n") + b"---\n" + \
-                    manifest.encode("utf-8")
-            sys.stdout.buffer.write(data)
         sys.stdout.flush()
+        written = (f"{written} rewritten in place" if in_place else
+                   f"{written} written to {output}" if output is not None else None)
         if manifest is not None and (output is not None or in_place):
             name = config.options_for("os-scheduling").runtime_class
             target = (output or Path.cwd()) / f"runtimeclass-{name}.yaml"

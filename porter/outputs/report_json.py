@@ -12,25 +12,30 @@ from porter.results import FileResult
 VERSION = 1
 
 
-def report(results: Sequence[FileResult]) -> dict[str, Any]:
+def file_entry(result: FileResult) -> dict[str, Any]:
+    return {"path": result.path, "changed": result.changed,
+            "error": "; ".join(e.message if e.line is None else
+                               f"{e.message} (line {e.line}, column {e.column})"
+                               for e in result.errors) or None}
+
+
+def summary_entry(results: Sequence[FileResult]) -> dict[str, int]:
     findings = [f for result in results for f in result.findings]
     return {
+        "files": len(results),
+        "changed": sum(r.changed for r in results),
+        "errors": sum(f.severity is Severity.ERROR for f in findings),
+        "warnings": sum(f.severity is Severity.WARNING for f in findings),
+        "infos": sum(f.severity is Severity.INFO for f in findings),
+    }
+
+
+def report(results: Sequence[FileResult]) -> dict[str, Any]:
+    return {
         "version": VERSION,
-        "files": [
-            {"path": r.path, "changed": r.changed,
-             "error": "; ".join(e.message if e.line is None else
-                                f"{e.message} (line {e.line}, column {e.column})"
-                                for e in r.errors) or None}
-            for r in results
-        ],
-        "findings": [f.to_dict() for f in findings],
-        "summary": {
-            "files": len(results),
-            "changed": sum(r.changed for r in results),
-            "errors": sum(f.severity is Severity.ERROR for f in findings),
-            "warnings": sum(f.severity is Severity.WARNING for f in findings),
-            "infos": sum(f.severity is Severity.INFO for f in findings),
-        },
+        "files": [file_entry(r) for r in results],
+        "findings": [f.to_dict() for r in results for f in r.findings],
+        "summary": summary_entry(results),
     }
 
 

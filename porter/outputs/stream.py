@@ -13,10 +13,12 @@ def render(results: Sequence[FileResult]) -> bytes:
     readable = [r for r in results if r.source is not None]
     if len(readable) == 1:
         return readable[0].converted_bytes()
-    parts: list[str] = []
-    for result in readable:
-        text = result.converted
-        if text and not text.endswith(("\n", "\r")):
-            text += "\n"
-        parts.append(f"---\n# Source: {result.path}\n{text}")
-    return "".join(parts).encode("utf-8")
+    return b"".join(piece(result) for result in readable)
+
+
+def piece(result: FileResult) -> bytes:
+    """One file's part of a several-file stream: ``---``, a source line, then its text."""
+    text = result.converted
+    if text and not text.endswith(("\n", "\r")):
+        text += "\n"
+    return f"---\n# Source: {result.path}\n{text}".encode()
