@@ -365,7 +365,7 @@ def test_exit_statuses_and_fail_on(monkeypatch):
 def test_summary_on_stderr(monkeypatch):
     monkeypatch.chdir(PREFLIGHT)
     result = preflight(*arguments("kubenet-ws2019"))
-    assert "porter: 1 file, 0 changed; findings: 4 errors" in result.stderr
+    assert "porter preflight: 1 file; findings: 4 errors" in result.stderr
     assert "porter explain aks-windows-pool-name" in result.stderr
 
 

@@ -47,22 +47,24 @@ def _files(results: Sequence[FileResult], check: bool) -> list[str]:
 
 
 def render(results: Sequence[FileResult], written: str | None = None, *,
-           check: bool = False) -> str:
-    """The summary of a run; ``check`` words it for ``porter check`` (nothing was written)."""
+           check: bool = False, preflight: bool = False) -> str:
+    """The summary of a run; ``check`` words it for ``porter check`` (nothing was written),
+    ``preflight`` for ``porter preflight`` (cluster descriptions, nothing to change)."""
     findings = [f for r in results for f in r.findings]
     changed = sum(r.changed for r in results)
     bad = sum(bool(r.errors) for r in results)
     suppressed = sum(len(r.suppressed) for r in results)
     by_severity = Counter(f.severity for f in findings)
     counts = ", ".join(_plural(by_severity[s], s.value) for s in Severity if by_severity[s])
-    head = (f"porter: {_plural(len(results), 'file')}, {changed} "
-            f"{'would change' if check else 'changed'}"
-            + (f", {bad} with input errors" if bad else "")
-            + (f" ({written})" if written else "")
-            + (f"; findings: {counts}" if counts else "; no findings")
-            + (f" ({suppressed} suppressed)" if suppressed else ""))
+    head = (f"porter preflight: {_plural(len(results), 'file')}" if preflight else
+            f"porter: {_plural(len(results), 'file')}, {changed} "
+            f"{'would change' if check else 'changed'}")
+    head += ((f", {bad} with input errors" if bad else "")
+             + (f" ({written})" if written else "")
+             + (f"; findings: {counts}" if counts else "; no findings")
+             + (f" ({suppressed} suppressed)" if suppressed else ""))
     lines = _wrap(head) + _table(results) + _files(results, check)
-    step = _next_step(results, check)
+    step = _next_step(results, check or preflight)
     if step:
         lines += _wrap(f"next: {step}")
     return "".join(line + "\n" for line in lines)
