@@ -16,8 +16,6 @@ from porter.commands.common import (
     EXIT_OK,
     STDOUT,
     Color,
-    FailOn,
-    ReportFormat,
     build_config,
     err,
     exit_status,
@@ -26,6 +24,21 @@ from porter.commands.common import (
     selected,
     use_color,
     write_reports,
+)
+from porter.commands.options import (
+    ConfigFile,
+    Debug,
+    Disable,
+    Drive,
+    FailOnOption,
+    Ignore,
+    Only,
+    Quiet,
+    ReportFormats,
+    Select,
+    TargetWindows,
+    Toleration,
+    TransformOption,
 )
 from porter.config import Config
 from porter.errors import ConfigError
@@ -72,34 +85,19 @@ def check(
     report: Annotated[list[Path] | None, typer.Option("--report", help="Write the findings to "
                       "FILE, - for stdout instead of the list (repeatable).",
                       metavar="FILE")] = None,
-    report_format: Annotated[list[ReportFormat] | None, typer.Option("--report-format",
-                             help="Format of the Nth --report (repeatable; default: from the "
-                             "extension: .json, .sarif, else text).")] = None,
-    fail_on: Annotated[FailOn | None, typer.Option("--fail-on", help="Lowest severity that "
-                       "makes the exit status 1 (default: error).")] = None,
-    select: Annotated[list[str] | None, typer.Option("--select", help="Report only these rules "
-                      "(repeatable).", metavar="RULE")] = None,
-    ignore: Annotated[list[str] | None, typer.Option("--ignore", help="Never report these "
-                      "rules (repeatable).", metavar="RULE")] = None,
-    config_file: Annotated[Path | None, typer.Option("--config", help="Config file (default: "
-                           "./porter.yaml when present).")] = None,
-    disable: Annotated[list[str] | None, typer.Option("--disable", help="Skip a transform "
-                       "(repeatable).", metavar="ID")] = None,
-    only: Annotated[list[str] | None, typer.Option("--only", help="Run only these transforms "
-                    "(repeatable).", metavar="ID")] = None,
-    option: Annotated[list[str] | None, typer.Option("--option", "-O", help="Set a transform "
-                      "option: TRANSFORM.KEY=VALUE (repeatable).")] = None,
-    toleration: Annotated[str | None, typer.Option("--toleration", help="Windows pool taint to "
-                          "tolerate, key[=value]:Effect ('' for none).")] = None,
-    drive: Annotated[list[str] | None, typer.Option("--drive", help="Map a Linux path prefix "
-                     "to a Windows drive, e.g. /mnt/volume=K: (repeatable).")] = None,
-    target_windows: Annotated[str | None, typer.Option("--target-windows", help="Windows "
-                              "Server version of the nodes: ltsc2019, ltsc2022 (default), "
-                              "ltsc2025.")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on "
-                     "stderr.")] = False,
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal "
-                     "errors.")] = False,
+    report_format: ReportFormats = None,
+    fail_on: FailOnOption = None,
+    select: Select = None,
+    ignore: Ignore = None,
+    config_file: ConfigFile = None,
+    disable: Disable = None,
+    only: Only = None,
+    option: TransformOption = None,
+    toleration: Toleration = None,
+    drive: Drive = None,
+    target_windows: TargetWindows = None,
+    quiet: Quiet = False,
+    debug: Debug = False,
 ) -> None:
     """Check that manifests are ready for Windows nodes, changing nothing: exit 1 when a file
     would change or a finding reaches --fail-on."""

@@ -12,8 +12,6 @@ from porter.commands.chart_options import chart_options, write_overlay
 from porter.commands.common import (
     STDOUT,
     Color,
-    FailOn,
-    ReportFormat,
     build_config,
     err,
     exit_status,
@@ -22,6 +20,21 @@ from porter.commands.common import (
     selected,
     use_color,
     write_reports,
+)
+from porter.commands.options import (
+    ConfigFile,
+    Debug,
+    Disable,
+    Drive,
+    FailOnOption,
+    Ignore,
+    Only,
+    Quiet,
+    ReportFormats,
+    Select,
+    TargetWindows,
+    Toleration,
+    TransformOption,
 )
 from porter.commands.progress import progress_bar
 from porter.errors import ConfigError, PorterError
@@ -116,30 +129,17 @@ def convert(
                              "the changes as patches) to DIR.", metavar="DIR")] = None,
     report: Annotated[list[Path] | None, typer.Option("--report", help="Write the findings to "
                       "FILE, - for stdout (repeatable).", metavar="FILE")] = None,
-    report_format: Annotated[list[ReportFormat] | None, typer.Option("--report-format",
-                             help="Format of the Nth --report (repeatable; default: from the "
-                             "extension: .json, .sarif, else text).")] = None,
-    select: Annotated[list[str] | None, typer.Option("--select", help="Report only these rules "
-                      "(repeatable).", metavar="RULE")] = None,
-    ignore: Annotated[list[str] | None, typer.Option("--ignore", help="Never report these "
-                      "rules (repeatable).", metavar="RULE")] = None,
-    fail_on: Annotated[FailOn | None, typer.Option("--fail-on", help="Lowest severity that "
-                       "makes the exit status 1 (default: error).")] = None,
-    config_file: Annotated[Path | None, typer.Option("--config", help="Config file (default: "
-                           "./porter.yaml when present).")] = None,
-    disable: Annotated[list[str] | None, typer.Option("--disable", help="Skip a transform "
-                       "(repeatable).", metavar="ID")] = None,
-    only: Annotated[list[str] | None, typer.Option("--only", help="Run only these transforms "
-                    "(repeatable).", metavar="ID")] = None,
-    option: Annotated[list[str] | None, typer.Option("--option", "-O", help="Set a transform "
-                      "option: TRANSFORM.KEY=VALUE (repeatable).")] = None,
-    toleration: Annotated[str | None, typer.Option("--toleration", help="Windows pool taint to "
-                          "tolerate, key[=value]:Effect ('' for none).")] = None,
-    drive: Annotated[list[str] | None, typer.Option("--drive", help="Map a Linux path prefix "
-                     "to a Windows drive, e.g. /mnt/volume=K: (repeatable).")] = None,
-    target_windows: Annotated[str | None, typer.Option("--target-windows", help="Windows "
-                              "Server version of the nodes: ltsc2019, ltsc2022 (default), "
-                              "ltsc2025.")] = None,
+    report_format: ReportFormats = None,
+    select: Select = None,
+    ignore: Ignore = None,
+    fail_on: FailOnOption = None,
+    config_file: ConfigFile = None,
+    disable: Disable = None,
+    only: Only = None,
+    option: TransformOption = None,
+    toleration: Toleration = None,
+    drive: Drive = None,
+    target_windows: TargetWindows = None,
     values: Annotated[list[Path] | None, typer.Option("--values", "-f", help="Helm charts: a "
                       "values file (repeatable; later files win).", metavar="FILE")] = None,
     set_values: Annotated[list[str] | None, typer.Option("--set", help="Helm charts: set "
@@ -159,10 +159,8 @@ def convert(
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes "
                     "(default: all cores); output and reports are the same for any "
                     "number.")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on "
-                     "stderr.")] = False,
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal "
-                     "errors.")] = False,
+    quiet: Quiet = False,
+    debug: Debug = False,
 ) -> None:
     """Convert manifests for Windows nodes: YAML on stdout, or --output, --in-place, --diff."""
     with guarded(debug):

@@ -5,21 +5,22 @@ stdout."""
 from __future__ import annotations
 
 import sys
-from typing import Annotated
 
 import typer
 
 from porter.commands.common import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, err, guarded
+from porter.commands.options import (
+    Debug,
+    Quiet,
+)
 from porter.errors import PorterError
 from porter.krm import run
 from porter.textfile import decode
 
 
 def krm(
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on "
-                     "stderr.")] = False,
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal "
-                     "errors.")] = False,
+    quiet: Quiet = False,
+    debug: Debug = False,
 ) -> None:
     """KRM function: a ResourceList on stdin, converted items and results on stdout."""
     with guarded(debug):

@@ -11,6 +11,16 @@ import typer
 
 from porter.charts.postrender import output, post_render
 from porter.commands.common import FailOn, build_config, err, exit_status, guarded
+from porter.commands.options import (
+    ConfigFile,
+    Debug,
+    Disable,
+    Drive,
+    Only,
+    Quiet,
+    Toleration,
+    TransformOption,
+)
 from porter.outputs import report_json, report_text, summary
 from porter.pipeline import Pipeline
 from porter.writing import write_atomic
@@ -21,22 +31,14 @@ def post_render_command(
                       "FILE: JSON for .json, else text (repeatable).", metavar="FILE")] = None,
     fail_on: Annotated[FailOn | None, typer.Option("--fail-on", help="Lowest severity that "
                        "makes the exit status 1, which stops Helm (default: error).")] = None,
-    config_file: Annotated[Path | None, typer.Option("--config", help="Config file (default: "
-                           "./porter.yaml when present).")] = None,
-    disable: Annotated[list[str] | None, typer.Option("--disable", help="Skip a transform "
-                       "(repeatable).", metavar="ID")] = None,
-    only: Annotated[list[str] | None, typer.Option("--only", help="Run only these transforms "
-                    "(repeatable).", metavar="ID")] = None,
-    option: Annotated[list[str] | None, typer.Option("--option", "-O", help="Set a transform "
-                      "option: TRANSFORM.KEY=VALUE (repeatable).")] = None,
-    toleration: Annotated[str | None, typer.Option("--toleration", help="Windows pool taint to "
-                          "tolerate, key[=value]:Effect ('' for none).")] = None,
-    drive: Annotated[list[str] | None, typer.Option("--drive", help="Map a Linux path prefix "
-                     "to a Windows drive, e.g. /mnt/volume=K: (repeatable).")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on "
-                     "stderr.")] = False,
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal "
-                     "errors.")] = False,
+    config_file: ConfigFile = None,
+    disable: Disable = None,
+    only: Only = None,
+    option: TransformOption = None,
+    toleration: Toleration = None,
+    drive: Drive = None,
+    quiet: Quiet = False,
+    debug: Debug = False,
 ) -> None:
     """Helm post-renderer: manifests on stdin, converted manifests on stdout (only YAML)."""
     data = sys.stdin.buffer.read()

@@ -17,6 +17,10 @@ from porter.commands.common import (
     err,
     guarded,
 )
+from porter.commands.options import (
+    Debug,
+    Quiet,
+)
 from porter.errors import ConfigError, InputError, PorterError
 from porter.findings import Severity
 from porter.outputs import report_json, report_text, summary
@@ -66,10 +70,8 @@ def preflight(
                              help="Report format (default: from the file extension).")] = None,
     fail_on: Annotated[FailOn, typer.Option("--fail-on", help="Lowest severity that makes the "
                        "exit status 1.")] = FailOn.error,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on "
-                     "stderr.")] = False,
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal "
-                     "errors.")] = False,
+    quiet: Quiet = False,
+    debug: Debug = False,
 ) -> None:
     """Check an AKS cluster (az aks show / az aks nodepool list JSON) for Windows node pools.
 
