@@ -35,6 +35,9 @@ IN_TREE_CLASSES = {"azurefile": "azurefile-csi", "azurefile-premium": "azurefile
 _UNSUPPORTED = ("iscsi", "rbd", "cephfs", "glusterfs", "fc", "flexVolume", "flocker",
                 "quobyte", "portworxVolume", "scaleIO", "storageos", "photonPersistentDisk",
                 "cinder")
+_PV_SOURCES = ("nfs", "csi", "azureFile", "azureDisk", "hostPath", "local",
+               "gcePersistentDisk", "awsElasticBlockStore", "vsphereVolume", *_UNSUPPORTED)
+"""The volume sources of a PersistentVolume spec (the API server allows exactly one)."""
 _AKS_URL = "https://learn.microsoft.com/azure/aks/concepts-storage"
 
 PV_CONVERTED = Rule(
@@ -72,6 +75,9 @@ PV_UNSUPPORTED = Rule(
 
     Why: iSCSI, RBD, CephFS, GlusterFS, Fibre Channel, FlexVolume and the removed in-tree
     plugins have no Windows node support here; pods on Windows nodes cannot use the volume.
+
+    A PersistentVolume naming more than one volume source (which the API server refuses)
+    is reported here too and left as it is: which source was meant is for a human to say.
 
     Example: a PV with ``cephfs: {...}``.
 
@@ -200,6 +206,13 @@ class PersistentStorage(Transform):
         metadata = volume.get("metadata")
         name = str(metadata.get("name", "pv")) if isinstance(metadata, dict) else "pv"
         spec_path = (*path, "spec")
+        sources = [key for key in _PV_SOURCES if key in spec]
+        if len(sources) > 1:
+            context.report(PV_UNSUPPORTED, (*spec_path, sources[1]),
+                           f"PersistentVolume {name} names more than one volume source "
+                           f"({', '.join(sources)}), which the API server refuses; not "
+                           "converted", hint="keep the one volume source that is meant")
+            return
         for kind in _UNSUPPORTED:
             if kind in spec:
                 context.report(PV_UNSUPPORTED, (*spec_path, kind),
