@@ -9,7 +9,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from porter.findings import Resource
 from porter.parsing import RawDocument
-from porter.plaindata import MERGE_KEY, BuildInfo, build, mapping_get, scalar_text
+from porter.plaindata import MERGE_KEY, AliasBudget, BuildInfo, build, mapping_get, scalar_text
 
 Path = tuple[str | int, ...]
 
@@ -23,6 +23,8 @@ class Document:
     _data: Any = None
     _info: BuildInfo | None = None
     state: dict[str, Any] = field(default_factory=dict)
+    budget: AliasBudget | None = None
+    """Alias expansion left for the file (shared by its documents)."""
 
     @property
     def index(self) -> int:
@@ -56,7 +58,8 @@ class Document:
     @property
     def data(self) -> Any:
         if self._info is None:
-            self._data, self._info = build(self.root, self.file, self.line_offset)
+            self._data, self._info = build(self.root, self.file, self.line_offset,
+                                           self.budget)
         return self._data
 
     @data.setter

@@ -78,7 +78,13 @@ def _walk(root: Path, excluded: Path | None) -> Iterator[InputFile | ChartInput 
             if name.endswith(SUFFIXES) and not name.startswith("."):
                 path = here / name
                 yield InputFile(str(path), path, str(path.relative_to(root)), False)
-        while errors:
-            error = errors.pop(0)
-            yield InputError(f"cannot read directory: {error.strerror}",
-                             str(error.filename or directory))
+        yield from _directory_errors(errors, directory)
+    # A directory that could not be read last is reported after the walk has ended.
+    yield from _directory_errors(errors, str(root))
+
+
+def _directory_errors(errors: list[OSError], directory: str) -> Iterator[InputError]:
+    while errors:
+        error = errors.pop(0)
+        yield InputError(f"cannot read directory: {error.strerror}",
+                         str(error.filename or directory))

@@ -83,12 +83,16 @@ class Segment:
     documents: list[RawDocument] | None
     count: int
     """How many documents the slice holds."""
+    line: int = 0
+    """How many lines of the file come before the slice."""
 
 
 _DOCUMENT_START = re.compile(r"^---(?=[ \t\r\n]|$)", re.MULTILINE)
 _DIRECTIVE = re.compile(r"^%", re.MULTILINE)
 _CONTENT = re.compile(r"^[ \t]*[^\s#]", re.MULTILINE)
 _DOCUMENT_END = re.compile(r"^\.\.\.(?=[ \t\r\n]|$)", re.MULTILINE)
+_LONE_CR = re.compile(r"\r(?!\n)")
+_ALIAS = re.compile(r"(?:^|[ \t\[{,])\*[^ \t\r\n,\[\]{}]", re.MULTILINE)
 _LINE_BREAK = re.compile("\r\n|\r|\n|\x85|\u2028|\u2029")
 
 
@@ -120,10 +124,12 @@ def segments(text: str, name: str, wanted: re.Pattern[str]) -> list[Segment]:
 
     The fast path splits at ``---`` lines (document markers can never sit inside content at
     the start of a line) and leaves slices that cannot interest any transform unparsed. Any
-    doubt (invalid YAML, directives, templates, a bare document after ``...``) takes the
-    slow path: the whole file composed as one segment, with exact error messages.
+    doubt (invalid YAML, directives, templates, a bare document after ``...``, lone CR line
+    ends, which the line patterns here do not see) takes the slow path: the whole file
+    composed as one segment, with exact error messages.
     """
-    if "{{" in text or _DIRECTIVE.search(text) or not well_formed(text):
+    if "{{" in text or _DIRECTIVE.search(text) or _LONE_CR.search(text) or \
+            not well_formed(text):
         documents = compose(text, name)
         return [Segment(0, len(text), documents, len(documents))]
     starts = [m.start() for m in _DOCUMENT_START.finditer(text)]
@@ -139,17 +145,22 @@ def segments(text: str, name: str, wanted: re.Pattern[str]) -> list[Segment]:
         if _bare_document_after_end(chunk):
             documents = compose(text, name)
             return [Segment(0, len(text), documents, len(documents))]
-        if expected and wanted.search(chunk):
-            documents = compose(chunk, name)
+        if expected and (wanted.search(chunk) or _ALIAS.search(chunk)):
+            # A slice with aliases is composed too: an undefined alias is an error that
+            # only composing finds (the raw parse of ``well_formed`` does not).
+            try:
+                documents = compose(chunk, name)
+            except InputError:
+                documents = []  # the whole text again, for the error's place in the file
             if len(documents) != expected:
                 documents = compose(text, name)
                 return [Segment(0, len(text), documents, len(documents))]
             for document in documents:
                 document.index = index
                 document.line_offset = line
-            result.append(Segment(start, end, documents, expected))
+            result.append(Segment(start, end, documents, expected, line))
         else:
-            result.append(Segment(start, end, None, expected))
+            result.append(Segment(start, end, None, expected, line))
         index += expected
         line += len(_LINE_BREAK.findall(chunk))
     return result
@@ -164,8 +175,10 @@ def compose(text: str, name: str) -> list[RawDocument]:
             documents.append(RawDocument(len(documents), composer.get_node()))
     except yaml.MarkedYAMLError as exc:
         raise _yaml_error(exc, text, name) from None
+    except yaml.reader.ReaderError as exc:
+        raise _reader_error(exc, text, name) from None
     except yaml.YAMLError as exc:
-        raise InputError(f"invalid YAML: {exc}", name, 1, 1) from None
+        raise InputError(f"invalid YAML: {' '.join(str(exc).split())}", name, 1, 1) from None
     finally:
         composer.dispose()
     if "{{" in text:
@@ -182,6 +195,13 @@ def _yaml_error(exc: yaml.MarkedYAMLError, text: str, name: str) -> InputError:
         return InputError(_TEMPLATE_HINT, name, *template)
     mark = exc.problem_mark or exc.context_mark
     problem = exc.problem or "invalid YAML"
+    if (exc.context or "").startswith("found duplicate anchor") and mark is not None \
+            and exc.context_mark is not None:
+        anchor = _ANCHOR.match(text, mark.index)
+        what = anchor.group() if anchor else "an anchor"
+        return InputError(f"invalid YAML: {what} is defined twice (first at line "
+                          f"{exc.context_mark.line + 1}); rename one of them", name,
+                          mark.line + 1, mark.column + 1)
     if exc.context and exc.context_mark is not None and exc.context_mark is not mark:
         problem = f"{problem} ({exc.context} at line {exc.context_mark.line + 1})"
     if mark is None:
@@ -189,6 +209,19 @@ def _yaml_error(exc: yaml.MarkedYAMLError, text: str, name: str) -> InputError:
     return InputError(f"invalid YAML: {problem}", name, mark.line + 1, mark.column + 1)
 
 
+def _reader_error(exc: yaml.reader.ReaderError, text: str, name: str) -> InputError:
+    """A character YAML does not allow (a control character, U+FFFE): libyaml gives its
+    offset in the UTF-8 encoding of the text."""
+    head = text.encode("utf-8", "surrogatepass")[:exc.position].decode("utf-8", "ignore")
+    breaks = list(_LINE_BREAK.finditer(head))
+    line = len(breaks) + 1
+    column = len(head) - (breaks[-1].end() if breaks else 0) + 1
+    character = exc.character if isinstance(exc.character, int) else ord(exc.character)
+    return InputError(f"invalid YAML: unacceptable character U+{character:04X}: {exc.reason}",
+                      name, line, column)
+
+
+_ANCHOR = re.compile(r"&[^\s,\[\]{}]+")
 _ACTION = re.compile(r"\{\{-?\s*[-.$/(a-zA-Z\"]")
 
 

@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import re
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+from yaml.nodes import MappingNode, Node, SequenceNode
 
 from porter.config import Config
 from porter.diffing import Op, diff, same
 from porter.documents import Document
 from porter.errors import InputError, PorterError
 from porter.findings import Finding, Severity, json_pointer
-from porter.parsing import Segment, compose, segments
-from porter.plaindata import build
+from porter.parsing import PLAIN, Segment, compose, segments
+from porter.plaindata import AliasBudget, build
 from porter.redump import redump
-from porter.registry import ALIASES, INTERNAL_ERROR
+from porter.registry import ALIASES, CUSTOM_TAG, INTERNAL_ERROR, NOT_EXAMINED
 from porter.results import DocumentPatch, FileResult
 from porter.splicing import Edit, LineIndex, SharedNodeError, SpliceError, Splicer, apply_edits
 from porter.transform import Context, Transform
+from porter.unexamined import may_hold_pod_template, unexamined
 
 
 def clone(value: Any) -> Any:
@@ -30,8 +34,10 @@ def clone(value: Any) -> Any:
     return value
 
 
-_KUBERNETES = re.compile(r"(?m)(^|[{,]\s*)[\"']?kind[\"']?\s*:")
-_API_VERSION = re.compile(r"(?m)(^|[{,]\s*)[\"']?apiVersion[\"']?\s*:")
+# A line starts after \n or a lone \r (old Mac line ends): (?m)^ knows only \n.
+_KUBERNETES = re.compile(r"(?m)(^|(?<=\r)|[{,]\s*)[\"']?kind[\"']?\s*:")
+_API_VERSION = re.compile(r"(?m)(^|(?<=\r)|[{,]\s*)[\"']?apiVersion[\"']?\s*:")
+_CORE_TAG = "tag:yaml.org,2002:"
 
 
 @dataclass
@@ -66,33 +72,57 @@ class Pipeline:
         result.documents = sum(piece.count for piece in pieces)
         result.kubernetes = bool(_KUBERNETES.search(text)) and bool(_API_VERSION.search(text))
         out: list[str] = []
+        budget = AliasBudget()  # alias expansion allowed for the whole file
         for piece in pieces:
             chunk = text[piece.start:piece.end]
-            out.append(self._convert_segment(chunk, piece, name, result)
-                       if piece.documents else chunk)
+            if piece.documents:
+                out.append(self._convert_segment(chunk, piece, name, result, budget))
+                continue
+            out.append(chunk)
+            if piece.count and may_hold_pod_template(chunk):
+                self._look_for_pod_templates(chunk, piece, name, result, budget)
         result.converted = "".join(out)
         result.findings.sort(key=Finding.sort_key)
         return result
 
+    def _look_for_pod_templates(self, text: str, piece: Segment, name: str,
+                                result: FileResult, budget: AliasBudget) -> None:
+        """Report pod templates in a slice the fast path passes through unparsed."""
+        try:
+            raws = compose(text, name)
+        except PorterError:
+            return  # passed through as it is, as before
+        for raw in raws:
+            raw.line_offset = piece.line
+            _report_unexamined(Document(name, raw, budget=budget), result)
+
     def _convert_segment(self, text: str, piece: Segment, name: str,
-                         result: FileResult) -> str:
+                         result: FileResult, budget: AliasBudget) -> str:
         assert piece.documents is not None
         changes: list[_Change] = []
         lines: LineIndex | None = None
         for position, raw in enumerate(piece.documents):
-            document = Document(name, raw)
+            document = Document(name, raw, budget=budget)
             if document.kind not in self.kinds or not document.is_kubernetes:
+                root = raw.root
+                if may_hold_pod_template(text[root.start_mark.index:root.end_mark.index]):
+                    _report_unexamined(document, result)
                 continue
             try:
                 document.data  # noqa: B018 - build now, so bad data is reported here
             except InputError as exc:
                 result.errors.append(exc)
                 continue
+            result.findings.extend(_unexamined_findings(document))
             original = clone(document.data)
             findings = self._run_transforms(document, original)
             ops = diff(original, document.data)
             if not ops:
                 result.findings.extend(findings)
+                continue
+            tagged = _custom_tag(document, ops)
+            if tagged is not None:
+                result.findings.append(_custom_tag_finding(document, *tagged))
                 continue
             lines = lines or LineIndex(text)
             change = _Change(document, position, document.data, ops)
@@ -104,7 +134,11 @@ class Pipeline:
                 result.findings.append(_aliases_finding(document, exc))
                 continue
             except SpliceError:
-                change.edits = [self._redump_edit(document, lines, ops)]
+                try:
+                    change.edits = [self._redump_edit(document, lines, ops)]
+                except Exception:  # neither writer copes: the document stays as it was
+                    result.findings.append(_unwritten_finding(document))
+                    continue
                 change.redumped = True
             result.findings.extend(findings)
             changes.append(change)
@@ -171,13 +205,7 @@ class Pipeline:
                     except Exception:
                         pass
                 change.edits = []
-                result.findings.append(Finding(
-                    rule=INTERNAL_ERROR.code, severity=Severity.ERROR,
-                    message="porter could not write this document's changes faithfully; "
-                            "it was left unchanged",
-                    file=name, line=change.document.locate(())[0], column=1,
-                    resource=change.document.resource(),
-                    hint="please report this with the input file"))
+                result.findings.append(_unwritten_finding(change.document))
                 result.patches = [p for p in result.patches if p.index != change.document.index]
             changes = [c for c in changes if c.edits]
         return apply_edits(text, [e for change in changes for e in change.edits])
@@ -204,6 +232,15 @@ def _mismatches(text: str, name: str, changes: list[_Change]) -> list[_Change]:
     return bad
 
 
+def _unwritten_finding(document: Document) -> Finding:
+    return Finding(
+        rule=INTERNAL_ERROR.code, severity=Severity.ERROR,
+        message="porter could not write this document's changes faithfully; it was left "
+                "unchanged",
+        file=document.file, line=document.locate(())[0], column=1,
+        resource=document.resource(), hint="please report this with the input file")
+
+
 def _internal_error(document: Document, transform: Transform, exc: BaseException) -> Finding:
     frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
     where = f" ({frame.filename.rsplit('/', 1)[-1]}:{frame.lineno})" if frame else ""
@@ -215,6 +252,86 @@ def _internal_error(document: Document, transform: Transform, exc: BaseException
         resource=document.resource(), path="",
         hint="please report this with the input file; run with --disable "
              f"{transform.id} to skip it")
+
+
+def _report_unexamined(document: Document, result: FileResult) -> None:
+    """Findings for the pod templates of a document porter does not convert; a document it
+    cannot read is passed through as before (it was never porter's to convert)."""
+    if not document.is_kubernetes:
+        return
+    try:
+        document.data  # noqa: B018
+    except InputError:
+        return
+    result.findings.extend(_unexamined_findings(document))
+
+
+def _unexamined_findings(document: Document) -> list[Finding]:
+    findings = []
+    for path in unexamined(document.data):
+        line, column = document.locate(path)
+        resource = document.resource(path)
+        pointer = json_pointer(path)
+        where = f"{resource.kind} ({resource.api_version})"
+        findings.append(Finding(
+            rule=NOT_EXAMINED.code, severity=NOT_EXAMINED.severity,
+            message=f"{where} is not a workload kind porter converts; the pod template at "
+                    f"{pointer or '/'} was not examined",
+            file=document.file, line=line, column=column, resource=resource, path=pointer,
+            hint="convert it by hand or through its controller; see porter explain "
+                 "not-examined"))
+    return findings
+
+
+def _custom_tag(document: Document, ops: list[Op]) -> tuple[tuple[str | int, ...], str] | None:
+    """The first node with an application tag (``!Ref``) that an op edits, edits inside, or
+    removes or replaces along with the node holding it."""
+    for op in ops:
+        path = op.parent
+        if op.op != "add" and op.source is not None:
+            path = (*path, op.source)
+        node = None
+        for end in range(len(path) + 1):
+            node = document.node_at(path[:end])
+            if node is None:
+                break
+            if _custom(node):
+                return path[:end], node.tag
+        if node is not None and op.op != "add":
+            inner = next((n for n in _nodes(node) if _custom(n)), None)
+            if inner is not None:
+                return path, inner.tag
+    return None
+
+
+def _custom(node: Node) -> bool:
+    return node.tag != PLAIN and not node.tag.startswith(_CORE_TAG)
+
+
+def _nodes(root: Node) -> Iterator[Node]:
+    """Every node under ``root`` once (aliases are not followed twice)."""
+    stack, seen = [root], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        yield node
+        if isinstance(node, MappingNode):
+            stack.extend(part for pair in node.value for part in pair)
+        elif isinstance(node, SequenceNode):
+            stack.extend(node.value)
+
+
+def _custom_tag_finding(document: Document, path: tuple[str | int, ...], tag: str) -> Finding:
+    line, column = document.locate(path)
+    return Finding(
+        rule=CUSTOM_TAG.code, severity=CUSTOM_TAG.severity,
+        message=f"a change falls on a node tagged {tag}; this document was left unchanged",
+        file=document.file, line=line, column=column, resource=document.resource(path),
+        path=json_pointer(path),
+        hint="resolve the tag first (run the tool that owns it), then run porter on its "
+             "output, or make this change by hand")
 
 
 def _aliases_finding(document: Document, exc: SharedNodeError) -> Finding:

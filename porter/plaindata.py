@@ -6,6 +6,8 @@ resolves them, so ``privileged: yes`` is ``True`` here as it is in the cluster.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +36,8 @@ _TAG = "tag:yaml.org,2002:"
 MERGE_KEY = "<<"
 MAX_NODES = 1_000_000
 MAX_DEPTH = 400
+MAX_ALIAS_NODES = 100_000
+"""Nodes one file may build by expanding aliases, over all its documents (alias bombs)."""
 
 
 def resolve_plain(value: str) -> Any:
@@ -59,7 +63,7 @@ def resolve_plain(value: str) -> Any:
     return value
 
 
-def _scalar(node: ScalarNode) -> Any:
+def _scalar(node: ScalarNode, name: str = "-", where: tuple[int, int] = (1, 1)) -> Any:
     tag = node.tag
     if tag == PLAIN:
         return resolve_plain(node.value)
@@ -72,7 +76,28 @@ def _scalar(node: ScalarNode) -> Any:
                 return resolved
             if short == "float" and isinstance(resolved, int):
                 return float(resolved)
+        elif short == "binary":
+            return _binary(node.value, name, where)
+    # Any other tag (``!Ref``, ``!!timestamp``) reads as its text, as the API server reads it.
     return node.value
+
+
+def _binary(value: str, name: str, where: tuple[int, int]) -> str:
+    """A ``!!binary`` scalar as the API server's reader sees it: the decoded bytes as text
+    (go-yaml decodes base64, ignoring line breaks, and refuses anything else)."""
+    try:
+        data = base64.b64decode(value.replace("\r", "").replace("\n", ""), validate=True)
+    except (binascii.Error, ValueError):
+        raise InputError("!!binary value is not valid base64", name, *where) from None
+    return data.decode("utf-8", "replace")
+
+
+@dataclass
+class AliasBudget:
+    """How many more nodes the documents of one file may build through aliases: a bound for
+    the whole file, so that many small alias bombs cannot add up to hours."""
+
+    left: int = MAX_ALIAS_NODES
 
 
 @dataclass
@@ -84,10 +109,15 @@ class BuildInfo:
 
 
 class _Builder:
-    def __init__(self, name: str, line_offset: int) -> None:
+    def __init__(self, name: str, line_offset: int, budget: AliasBudget | None) -> None:
         self.name = name
         self.line_offset = line_offset
         self.seen: set[int] = set()
+        self.open: set[int] = set()
+        """Collections being built (an alias to one of them would never end)."""
+        self.expanding = 0
+        """How many aliases deep the node being built is."""
+        self.budget = budget or AliasBudget()
         self.info = BuildInfo()
         self.count = 0
 
@@ -96,21 +126,37 @@ class _Builder:
         if self.count > MAX_NODES:
             raise InputError(f"document expands to more than {MAX_NODES:,} nodes "
                              "(alias bomb?); refusing it", self.name, *self._where(node))
+        if self.expanding:
+            self.budget.left -= 1
+            if self.budget.left < 0:
+                raise InputError(f"aliases in this file expand to more than "
+                                 f"{MAX_ALIAS_NODES:,} nodes (alias bomb?); refusing the "
+                                 "document", self.name, *self._where(node))
         if depth > MAX_DEPTH:
             raise InputError(f"document nests deeper than {MAX_DEPTH} levels", self.name,
                              *self._where(node))
         if isinstance(node, ScalarNode):
-            return _scalar(node)
+            return _scalar(node, self.name, self._where(node))
         key = id(node)
-        if key in self.seen:
+        if key in self.open:
+            raise InputError("recursive alias: an anchored node contains an alias to itself",
+                             self.name, *self._where(node))
+        repeated = key in self.seen
+        if repeated:
             self.info.shared.add(key)
+            self.expanding += 1
         self.seen.add(key)
-        if isinstance(node, SequenceNode):
-            return [self.build(item, depth + 1) for item in node.value]
-        if isinstance(node, MappingNode):
-            return self._mapping(node, depth)
-        raise InputError(f"unexpected YAML node {type(node).__name__}", self.name,
-                         *self._where(node))
+        self.open.add(key)
+        try:
+            if isinstance(node, SequenceNode):
+                return [self.build(item, depth + 1) for item in node.value]
+            if isinstance(node, MappingNode):
+                return self._mapping(node, depth)
+            raise InputError(f"unexpected YAML node {type(node).__name__}", self.name,
+                             *self._where(node))
+        finally:
+            self.open.discard(key)
+            self.expanding -= repeated
 
     def _mapping(self, node: MappingNode, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -152,12 +198,14 @@ class _Builder:
         return node.start_mark.line + 1 + self.line_offset, node.start_mark.column + 1
 
 
-def build(node: Node, name: str, line_offset: int = 0) -> tuple[Any, BuildInfo]:
+def build(node: Node, name: str, line_offset: int = 0,
+          budget: AliasBudget | None = None) -> tuple[Any, BuildInfo]:
     """Plain data for ``node`` and what building noticed; raises InputError for bad data.
 
-    ``line_offset`` is added to the lines errors name (the node's segment starts there).
+    ``line_offset`` is added to the lines errors name (the node's segment starts there);
+    ``budget`` bounds alias expansion over several documents of one file.
     """
-    builder = _Builder(name, line_offset)
+    builder = _Builder(name, line_offset, budget)
     return builder.build(node), builder.info
 
 

@@ -80,7 +80,60 @@ ALIASES = Rule(
     source="YAML 1.2 specification",
 )
 
-CORE_RULES = (INTERNAL_ERROR, ALIASES)
+CUSTOM_TAG = Rule(
+    code="yaml-custom-tag",
+    severity=Severity.ERROR,
+    summary="A change falls on a node with a custom YAML tag; the document was not changed.",
+    doc="""
+    Converts: nothing in that document.
+
+    Why: a local tag such as ``!Ref`` or ``!Sub`` means something to the tool that reads the
+    file before Kubernetes does (a template engine, an encryption or a reference resolver).
+    porter cannot know what the value becomes, and rewriting the node would drop the tag
+    or keep it on a value it no longer fits, so it leaves the document untouched rather than
+    convert it silently wrong. Tags in nodes porter does not change are kept as they are.
+
+    Example: ``mountPath: !Sub /data/${Env}`` or ``securityContext: !Include hardened.yaml``.
+
+    Cannot convert: resolve the tag first (run the tool that owns it) and convert its
+    output, or change that field by hand.
+
+    Source: YAML 1.2 §3.3.2 and §6.8.2 (local tags are application-specific); porter's
+    fidelity contract.
+    """,
+    source="YAML 1.2 specification",
+)
+
+NOT_EXAMINED = Rule(
+    code="not-examined",
+    severity=Severity.INFO,
+    summary="A resource of a kind porter does not convert holds a pod template.",
+    doc="""
+    Converts: nothing. The resource is passed through byte for byte; the finding points at
+    its pod spec (a mapping with a ``containers`` list), so that a clean run is not taken
+    for a converted cluster.
+
+    Why: porter converts the pod specs of the workload kinds it knows (Pod, PodTemplate,
+    ReplicationController, ReplicaSet, Deployment, StatefulSet, DaemonSet, Job, CronJob, in
+    their own API groups, and the items of ``kind: List``). Custom resources that embed a
+    pod template (Argo Rollouts, Knative Services, operators' custom resources) are turned
+    into pods by their controllers, which porter cannot see; a known kind in a foreign API
+    group (``apiVersion: example.com/v1``, ``kind: Deployment``) is such a resource too.
+
+    Example: ``kind: Rollout`` (``argoproj.io/v1alpha1``) with
+    ``spec.template.spec.containers``.
+
+    Cannot convert: any of it. Apply the same changes by hand (``porter convert`` on a
+    Deployment with the same pod template shows them), or configure the controller to
+    schedule onto Windows nodes; silence the finding with ``--ignore not-examined``.
+
+    Source: Kubernetes API reference (workload resources); porter's design notes ("Workload
+    kinds carrying a pod spec").
+    """,
+    source="Kubernetes API reference",
+)
+
+CORE_RULES = (INTERNAL_ERROR, ALIASES, CUSTOM_TAG, NOT_EXAMINED)
 
 
 def all_rules() -> list[tuple[str, Rule]]:

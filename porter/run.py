@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -9,22 +10,44 @@ from pathlib import Path
 from porter.charts.convert import ChartOptions, convert_chart
 from porter.config import Config
 from porter.errors import InputError, PorterError
+from porter.findings import Finding, Severity
 from porter.inputs import ChartInput, InputFile, discover
 from porter.parallel import convert_in_workers
 from porter.pipeline import Pipeline
+from porter.registry import INTERNAL_ERROR
 from porter.results import FileResult
 from porter.textfile import decode
 
+MAX_INPUT_BYTES = 1 << 30
+"""Larger inputs are refused rather than read (porter holds a file and its conversion)."""
+
 
 def read_input(item: InputFile) -> bytes:
+    """The bytes of one input. Regular files, and pipes named on the command line (``<(...)``)
+    are read; devices and sockets never are (``/dev/zero`` would never end)."""
     if item.path is None:
         return sys.stdin.buffer.read()
     try:
-        return item.path.read_bytes()
+        status = item.path.stat()
+        if stat.S_ISDIR(status.st_mode):
+            raise InputError("is a directory", item.display)
+        if stat.S_ISREG(status.st_mode):
+            if status.st_size > MAX_INPUT_BYTES:
+                raise InputError(f"larger than {MAX_INPUT_BYTES >> 30} GiB; not read",
+                                 item.display)
+            return item.path.read_bytes()
+        if not (stat.S_ISFIFO(status.st_mode) and item.explicit):
+            raise InputError("not a regular file (a device, socket or pipe); not read",
+                             item.display)
+        with item.path.open("rb") as stream:
+            data = stream.read(MAX_INPUT_BYTES + 1)
     except IsADirectoryError:
         raise InputError("is a directory", item.display) from None
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or exc}", item.display) from None
+    if len(data) > MAX_INPUT_BYTES:
+        raise InputError(f"larger than {MAX_INPUT_BYTES >> 30} GiB; not read", item.display)
+    return data
 
 
 def convert_input(item: InputFile, pipeline: Pipeline, data: bytes | None = None) -> FileResult:
@@ -35,12 +58,25 @@ def convert_input(item: InputFile, pipeline: Pipeline, data: bytes | None = None
     except InputError as exc:
         return FileResult(path=item.display, original="", converted="", errors=[exc],
                           relative=item.relative, kubernetes=False)
-    result = pipeline.convert_text(source.text, item.display)
+    try:
+        result = pipeline.convert_text(source.text, item.display)
+    except Exception as exc:  # a bug must cost this one file its conversion, nothing more
+        result = _crashed(item, source.text, exc)
     result.source = source
     result.relative = item.relative
     if not result.errors and not result.kubernetes:
         _not_kubernetes(result, item)
     return result
+
+
+def _crashed(item: InputFile, text: str, exc: Exception) -> FileResult:
+    finding = Finding(
+        rule=INTERNAL_ERROR.code, severity=Severity.ERROR,
+        message=f"porter crashed on this file ({type(exc).__name__}: {exc}); it was left "
+                "unchanged",
+        file=item.display, line=1, column=1,
+        hint="please report this with the input file")
+    return FileResult(path=item.display, original=text, converted=text, findings=[finding])
 
 
 def _not_kubernetes(result: FileResult, item: InputFile) -> None:

@@ -218,6 +218,9 @@ class Splicer:
                 position = self.lines.next_line_start(position)
             elif char.isspace() or char == "\ufeff":
                 position += 1
+            elif char in "!&":  # the sequence's own tag or anchor, before its first dash
+                while position < len(text) and not text[position].isspace():
+                    position += 1
             else:
                 break
         raise SpliceError("sequence item without a dash")

@@ -3,8 +3,9 @@
 Used by the fixture tests and the corpus test. A violation in porter's output counts against
 porter unless one of these holds:
 
-- porter said it did not convert the document: a ``yaml-aliases`` or ``internal-error``
-  finding in it (porter then writes the whole document back unchanged, on purpose);
+- porter said it did not convert the document: a ``yaml-aliases``, ``yaml-custom-tag`` or
+  ``internal-error`` finding in it (porter then writes the whole document back unchanged, on
+  purpose);
 - porter said it left that resource alone because the user asked it to: a ``skipped``
   finding at the resource (or List item) holding the violation;
 - porter reported an ``error`` finding at the violation's place or above it (the finding's
@@ -35,7 +36,7 @@ from porter.validation import (
     windows_violations,
 )
 
-NOT_CONVERTED = frozenset({"yaml-aliases", "internal-error"})
+NOT_CONVERTED = frozenset({"yaml-aliases", "yaml-custom-tag", "internal-error"})
 """Rules whose finding means the whole document was written back unchanged."""
 LEFT_ALONE = frozenset({"skipped"})
 """Rules whose finding means the resource at its path was left alone on request."""
