@@ -12,8 +12,10 @@ from pathlib import Path
 def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
     """Replace ``path`` with ``data`` so that readers see the old or the new file, never half.
 
-    The file mode is kept (``mode`` or the existing file's), and a symlink is written
-    through to its target rather than replaced.
+    The file mode is kept (``mode`` or the existing file's; a new file gets what ``open``
+    would give it, 0666 less the umask), and a symlink is written through to its target
+    rather than replaced. Killed at any moment, it leaves the old file or the new one, and
+    at worst a hidden ``.NAME.*.porter-tmp`` file beside it.
     """
     if path.exists() and not path.is_file():  # /dev/stdout, a pipe: nothing to replace
         with open(path, "wb") as stream:
@@ -21,8 +23,10 @@ def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
         return
     target = path.resolve() if path.is_symlink() else path
     if mode is None:
-        with contextlib.suppress(FileNotFoundError):
+        try:
             mode = stat.S_IMODE(target.stat().st_mode)
+        except FileNotFoundError:
+            mode = 0o666 & ~_umask()
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".porter-tmp",
                                          dir=target.parent)
@@ -31,8 +35,7 @@ def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
-        if mode is not None:
-            os.chmod(temporary, mode)
+        os.chmod(temporary, mode)
         os.replace(temporary, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -44,6 +47,60 @@ def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
             os.fsync(directory)
         finally:
             os.close(directory)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+class BackupExists(Exception):
+    """A different backup is already there: it is never overwritten."""
+
+
+def keep_backup(path: Path, suffix: str = ".orig") -> Path:
+    """Keep the current content of ``path`` as ``PATH{suffix}`` before it is replaced.
+
+    The backup is a hard link to the original file (the same bytes, mode and times; the
+    rename of :func:`write_atomic` leaves it alone), or a synced copy where links cannot be
+    made. An existing backup is kept and reused when it holds the same bytes (a run killed
+    after the backup, before the write); otherwise :class:`BackupExists` is raised.
+    """
+    backup = path.with_name(path.name + suffix)
+    source = path.resolve() if path.is_symlink() else path
+    try:
+        os.link(source, backup)
+        return backup
+    except FileExistsError:
+        if backup.is_file() and (os.path.samefile(backup, source) or
+                                 backup.read_bytes() == source.read_bytes()):
+            return backup
+        raise BackupExists(f"backup {backup} already exists and differs; "
+                           "the file was not rewritten") from None
+    except OSError:
+        pass  # no hard links here (another file system, FAT, ...): copy
+    data = source.read_bytes()
+    handle, temporary = tempfile.mkstemp(prefix=f".{backup.name}.", suffix=".porter-tmp",
+                                         dir=backup.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, stat.S_IMODE(source.stat().st_mode))
+        os.link(temporary, backup)  # never replaces an existing file
+    except FileExistsError:
+        raise BackupExists(f"backup {backup} already exists; the file was not "
+                           "rewritten") from None
+    except OSError:
+        if backup.exists():
+            raise
+        os.rename(temporary, backup)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+    return backup
 
 
 def safe_join(root: Path, relative: str) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -49,7 +50,7 @@ from porter.outputs import (
 from porter.parallel import default_jobs
 from porter.results import FileResult
 from porter.run import convert_paths
-from porter.writing import safe_join, write_atomic
+from porter.writing import BackupExists, keep_backup, safe_join, write_atomic
 
 
 def _write_overlay(results: list[FileResult], directory: Path, quiet: bool) -> str:
@@ -63,23 +64,46 @@ def _write_overlay(results: list[FileResult], directory: Path, quiet: bool) -> s
     return f"overlay with {patches} in {directory / kustomize.FILE_NAME}"
 
 
-def _write_one(result: FileResult, output: Path | None, in_place: bool) -> bool:
-    """Write one file's conversion to --output or in place; True when a file was written."""
+def _write_one(result: FileResult, output: Path | None, in_place: bool,
+               backup: bool = False) -> bool:
+    """Write one file's conversion to --output or in place; True when a file was written.
+    What cannot be written becomes an error of that file; the other files go on."""
     if result.source is None:
         return False
+    source = Path(result.path)
     if in_place:
         if not result.changed or result.errors:
             return False
-        write_atomic(Path(result.path), result.converted_bytes())
-        return True
-    if output is None:
+        if not source.is_file():
+            result.errors.append(PorterError("not a regular file: cannot rewrite it in place",
+                                             result.path))
+            return False
+        target = source
+    elif output is None:
         return False
+    else:
+        try:
+            target = safe_join(output, result.relative)
+        except ValueError as exc:
+            result.errors.append(PorterError(str(exc), result.path))
+            return False
+        if source.is_file() and target.exists() and target.samefile(source):
+            result.errors.append(PorterError(f"--output would overwrite this input file with "
+                                             f"its conversion ({target}); use --in-place to "
+                                             "rewrite files where they are", result.path))
+            return False
     try:
-        target = safe_join(output, result.relative)
-    except ValueError as exc:
+        if in_place and backup:
+            keep_backup(target)
+        write_atomic(target, result.converted_bytes(),
+                     stat.S_IMODE(source.stat().st_mode) if source.is_file() else None)
+    except BackupExists as exc:
         result.errors.append(PorterError(str(exc), result.path))
         return False
-    write_atomic(target, result.converted_bytes())
+    except OSError as exc:
+        result.errors.append(PorterError(f"cannot write {target}: {exc.strerror or exc}",
+                                         result.path))
+        return False
     return True
 
 
@@ -117,6 +141,10 @@ def convert(
                       "DIR at its path relative to its input root.", metavar="DIR")] = None,
     in_place: Annotated[bool, typer.Option("--in-place", help="Rewrite changed files "
                         "atomically; unchanged files are not touched.")] = False,
+    backup: Annotated[bool, typer.Option("--backup", help="With --in-place: keep each "
+                      "rewritten file's original as FILE.orig (an existing, different "
+                      "backup is never overwritten: that file is then not "
+                      "rewritten).")] = False,
     diff: Annotated[bool, typer.Option("--diff", help="Print a unified diff instead of "
                     "YAML.")] = False,
     color: Annotated[Color, typer.Option("--color", help="Colour the diff: auto (on a "
@@ -168,6 +196,8 @@ def convert(
             raise ConfigError("--in-place and --output exclude each other")
         if in_place and "-" in paths:
             raise ConfigError("--in-place cannot rewrite standard input")
+        if backup and not in_place:
+            raise ConfigError("--backup goes with --in-place")
         charts = chart_options(paths, values or [], set_values or [], set_string or [],
                                namespace, release_name, kube_version, values_overlay, in_place)
         config = build_config(config_file, disable or [], only or [], option or [], fail_on,
@@ -189,7 +219,7 @@ def convert(
             converted = convert_paths(paths, config, exclude=output, charts=charts,
                                       jobs=jobs or default_jobs(), on_total=advance.total)
             for result in selected(converted, config):
-                written += _write_one(result, output, in_place)
+                written += _write_one(result, output, in_place, backup)
                 for error in result.errors:
                     advance.print(str(error))
                 if not quiet:
