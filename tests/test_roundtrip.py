@@ -10,7 +10,7 @@ import pytest
 from conftest import CASES, CORPUS, FIXTURES
 
 from porter.config import Config
-from porter.errors import PorterError
+from porter.errors import InputError, PorterError
 from porter.findings import parse_pointer
 from porter.parsing import compose
 from porter.pipeline import Pipeline
@@ -69,6 +69,9 @@ def test_corpus_no_op_identical_and_conversion_touches_only_changed_fields():
         assert no_op.convert_text(source.text, str(path)).converted == source.text
         result = full.convert_text(source.text, str(path))
         assert not result.internal_error, path
+        for error in result.errors:  # broken upstream: one located line, the rest converted
+            assert isinstance(error, InputError) and error.line, (path, error)
+            assert "\n" not in str(error), (path, error)
         assert result.redumped == 0, path
         if not result.changed:
             continue

@@ -1,0 +1,604 @@
+"""Bad and hostile input: each case is either one clear line on stderr naming file, line and
+column (exit status 2), or a correct pass-through; never a traceback, never a hang, and the
+good file next to it is still converted and written.
+
+Every case runs as ``porter convert BAD good.yaml -o out`` in a temporary directory; the bad
+file must be left exactly as it was.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES
+from typer.testing import CliRunner
+
+from porter.cli import app
+from porter.parsing import compose
+from porter.plaindata import MAX_ALIAS_NODES, MAX_DEPTH
+
+runner = CliRunner()
+GOOD = FIXTURES / "quickstart" / "input.yaml"
+POD = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+spec:
+  containers:
+  - name: web
+    image: example.com/web:1-ltsc2022
+    securityContext:
+      runAsUser: 1000
+"""
+ERROR_LINE = re.compile(r"^(?P<file>[^:\n]+):(?P<line>\d+):(?P<column>\d+): error: "
+                        r"(?P<message>.+)$")
+
+
+def invoke(*args: str):
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+def run_with_good_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str,
+                       content: bytes, *extra: str):
+    """``porter convert NAME good.yaml -o out -q`` in ``tmp_path``; checks the good file."""
+    (tmp_path / name).write_bytes(content)
+    shutil.copyfile(GOOD, tmp_path / "good.yaml")
+    monkeypatch.chdir(tmp_path)
+    result = invoke("convert", name, "good.yaml", "-o", "out", "-q", *extra)
+    assert "Traceback" not in result.stderr
+    assert (tmp_path / name).read_bytes() == content, "the input must never change"
+    assert "kubernetes.io/os: windows" in (tmp_path / "out" / "good.yaml").read_text()
+    return result
+
+
+# name -> (content, the exact stderr line)
+INVALID = {
+    "bad-indentation.yaml": (
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n   labels: x\n",
+        "bad-indentation.yaml:5:10: error: invalid YAML: mapping values are not allowed in "
+        "this context"),
+    "bad-dedent.yaml": (
+        "apiVersion: v1\nkind: Pod\nspec:\n    containers: []\n  os: {}\n",
+        "bad-dedent.yaml:5:3: error: invalid YAML: did not find expected key (while parsing "
+        "a block mapping at line 1)"),
+    "unclosed-flow-sequence.yaml": (
+        "apiVersion: v1\nkind: Pod\nspec: {containers: [\n",
+        "unclosed-flow-sequence.yaml:4:1: error: invalid YAML: did not find expected node "
+        "content (while parsing a flow node at line 4)"),
+    "unclosed-flow-mapping.yaml": (
+        "apiVersion: v1\nkind: Pod\nspec: {containers: []\n",
+        "unclosed-flow-mapping.yaml:4:1: error: invalid YAML: did not find expected ',' or "
+        "'}' (while parsing a flow mapping at line 3)"),
+    "unclosed-quote.yaml": (
+        'apiVersion: v1\nkind: Pod\nmetadata:\n  name: "web\n',
+        "unclosed-quote.yaml:5:1: error: invalid YAML: found unexpected end of stream (while "
+        "scanning a quoted scalar at line 4)"),
+    "tab-indentation.yaml": (
+        "apiVersion: v1\nkind: Pod\nspec:\n\tcontainers: []\n",
+        "tab-indentation.yaml:4:1: error: invalid YAML: found character that cannot start "
+        "any token (while scanning for the next token at line 4)"),
+    "stray-percent.yaml": (
+        "apiVersion: v1\nkind: Pod\n%spec: {}\n",
+        "stray-percent.yaml:3:6: error: invalid YAML: found unexpected non-alphabetical "
+        "character (while scanning a directive at line 3)"),
+    "unknown-directive.yaml": (
+        "%FOO bar\n---\napiVersion: v1\nkind: Pod\n",
+        "unknown-directive.yaml:1:5: error: invalid YAML: found unknown directive name "
+        "(while scanning a directive at line 1)"),
+    "directive-without-document.yaml": (
+        "%YAML 1.1\napiVersion: v1\nkind: Pod\n",
+        "directive-without-document.yaml:2:1: error: invalid YAML: did not find expected "
+        "<document start>"),
+    "yaml-2.yaml": (
+        "%YAML 2.0\n---\napiVersion: v1\nkind: Pod\n",
+        "yaml-2.yaml:1:1: error: invalid YAML: found incompatible YAML document"),
+    "undefined-alias.yaml": (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\napiVersion: v1\n"
+        "kind: Pod\nmetadata:\n  name: p\nspec: *missing\n",
+        "undefined-alias.yaml:9:7: error: invalid YAML: found undefined alias"),
+    "undefined-alias-elsewhere.yaml": (
+        "apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspec:\n  selector: *missing\n"
+        "---\n" + POD,
+        "undefined-alias-elsewhere.yaml:5:13: error: invalid YAML: found undefined alias"),
+    "duplicate-anchor.yaml": (
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: &n web\n  labels: {app: &n web}\n",
+        "duplicate-anchor.yaml:5:17: error: invalid YAML: &n is defined twice (first at "
+        "line 4); rename one of them"),
+    "control-character.yaml": (
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: caf\u00e9\x07\n",
+        "control-character.yaml:4:13: error: invalid YAML: unacceptable character U+0007: "
+        "control characters are not allowed"),
+    "noncharacter.yaml": (
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: \ufffe\n",
+        "noncharacter.yaml:4:9: error: invalid YAML: unacceptable character U+FFFE: control "
+        "characters are not allowed"),
+    "complex-key.yaml": (
+        "apiVersion: v1\nkind: Pod\nspec:\n  ? [a, b]\n  : 1\n",
+        "complex-key.yaml:4:5: error: complex mapping key (a collection used as a key)"),
+    "duplicate-key-in-container.yaml": (
+        POD.replace("    image: example.com/web:1-ltsc2022\n",
+                    "    image: example.com/web:1-ltsc2022\n    image: nginx\n"),
+        "duplicate-key-in-container.yaml:9:5: error: duplicate key 'image' (first at line 8)"),
+    "merge-key-scalar.yaml": (
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  <<: 5\n  containers: []\n",
+        "merge-key-scalar.yaml:6:7: error: merge key '<<' needs a mapping or list of "
+        "mappings"),
+    "recursive-alias.yaml": (
+        "apiVersion: v1\nkind: Pod\nmetadata: &m\n  name: p\n  self: *m\n",
+        "recursive-alias.yaml:3:11: error: recursive alias: an anchored node contains an "
+        "alias to itself"),
+    "deep-flow.yaml": (
+        "apiVersion: v1\nkind: Pod\nspec:\n  x: " + "[" * 2000 + "]" * 2000 + "\n",
+        "deep-flow.yaml:4:1004: error: invalid YAML: exceeded maximum nesting depth (while "
+        "increasing flow level at line 4)"),
+    "deep-block.yaml": (
+        "apiVersion: v1\nkind: Pod\nspec:\n" + "".join(
+            " " * (depth + 1) + f"k{depth}:\n" for depth in range(MAX_DEPTH + 10)),
+        f"deep-block.yaml:{MAX_DEPTH + 4}:{MAX_DEPTH + 2}: error: document nests deeper than "
+        f"{MAX_DEPTH} levels"),
+    "invalid-binary-tag.yaml": (
+        POD.replace("image: example.com/web:1-ltsc2022", "image: !!binary '%%%'"),
+        "invalid-binary-tag.yaml:8:12: error: !!binary value is not valid base64"),
+    "unrendered-template.yaml": (
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Values.name }}\n",
+        "unrendered-template.yaml:4:9: error: a Helm/Go template, not YAML: render it first "
+        "(helm template) or pass the chart"),
+    "latin-1.yaml": (
+        None,  # bytes below
+        "latin-1.yaml:4:12: error: not valid UTF-8 text (byte 0xe9)"),
+    "nul-bytes.yaml": (
+        None,
+        "nul-bytes.yaml:1:1: error: binary file (NUL byte), not YAML text"),
+    "random-bytes.yaml": (
+        None,
+        "random-bytes.yaml:1:3: error: not valid UTF-8 text (byte 0x80)"),
+    "png-named-yaml.yaml": (
+        None,
+        "png-named-yaml.yaml:3:1: error: binary file (NUL byte), not YAML text"),
+    "bad-utf16.yaml": (
+        None,
+        "bad-utf16.yaml:1:3: error: not valid UTF-16-LE text (bytes 0x00 0xd8)"),
+    "empty.yaml": ("", "empty.yaml:1:1: error: empty file; passed through unchanged"),
+    "comments-only.yaml": (
+        "# nothing\n---\n# here\n...\n",
+        "comments-only.yaml:1:1: error: holds only comments; passed through unchanged"),
+}
+BYTES = {
+    "latin-1.yaml": "apiVersion: v1\nkind: Pod\nmetadata:\n  name: caf\u00e9\n".encode("latin-1"),
+    "nul-bytes.yaml": b"\x00\x00\x00\x00apiVersion: v1\n",
+    "random-bytes.yaml": bytes(range(0x7E, 0x100)) * 3,
+    "png-named-yaml.yaml": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64),
+    # BOM, then "kind" with a lone surrogate (D800) in the middle
+    "bad-utf16.yaml": codecs.BOM_UTF16_LE + "ki".encode("utf-16-le") + b"\x00\xd8" +
+    "d: Pod\n".encode("utf-16-le"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INVALID))
+def test_invalid_input_is_one_located_line_and_exit_2(tmp_path, monkeypatch, name):
+    text, expected = INVALID[name]
+    content = BYTES[name] if text is None else text.encode("utf-8")
+    result = run_with_good_file(tmp_path, monkeypatch, name, content)
+    assert result.exit_code == 2, result.stderr
+    assert result.stderr.splitlines() == [expected]
+    assert ERROR_LINE.match(expected)
+    assert not (tmp_path / "out" / name).exists() or \
+        (tmp_path / "out" / name).read_bytes() == content
+
+
+def test_every_invalid_yaml_error_names_a_real_place(tmp_path):
+    """The line and column of each YAML error are inside the file (or just past its end)."""
+    for name, (text, expected) in INVALID.items():
+        if text is None or not text:
+            continue
+        match = ERROR_LINE.match(expected)
+        assert match, expected
+        lines = text.splitlines()
+        line = int(match["line"])
+        assert 1 <= line <= len(lines) + 1, name
+        if line <= len(lines):
+            assert int(match["column"]) <= len(lines[line - 1]) + 1, name
+
+
+def test_alias_bomb_is_refused_quickly_and_in_bounded_memory(tmp_path, monkeypatch):
+    """The billion laughs: ten levels of nine aliases each, 9**10 nodes if expanded."""
+    lines = ["apiVersion: v1", "kind: Pod", "metadata:", "  name: lol", "  annotations:",
+             "    l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    lines += [f"    l{n}: &l{n} [" + ", ".join([f"*l{n - 1}"] * 9) + "]" for n in range(1, 10)]
+    lines += ["spec:", "  containers:", "  - name: a", "    image: nginx", "    args: *l9", ""]
+    started = time.monotonic()
+    result = run_with_good_file(tmp_path, monkeypatch, "bomb.yaml", "\n".join(lines).encode())
+    assert time.monotonic() - started < 10
+    assert result.exit_code == 2
+    [line] = result.stderr.splitlines()
+    assert line.startswith("bomb.yaml:")
+    assert line.endswith(f"error: aliases in this file expand to more than "
+                         f"{MAX_ALIAS_NODES:,} nodes (alias bomb?); refusing the document")
+
+
+def test_many_small_alias_bombs_share_one_budget(tmp_path, monkeypatch):
+    """A hundred documents each just under any per-document bound still cost one budget."""
+    document = ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p{n}\n  annotations:\n"
+                "    a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+                "    b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+                "    c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+                "    d: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+                "spec: {containers: [{name: a, image: example.com/a:1-ltsc2022}]}\n")
+    text = "---\n".join(document.replace("{n}", str(n)) for n in range(100))
+    started = time.monotonic()
+    result = run_with_good_file(tmp_path, monkeypatch, "bombs.yaml", text.encode())
+    assert time.monotonic() - started < 20
+    assert result.exit_code == 2
+    errors = result.stderr.splitlines()
+    assert 80 <= len(errors) <= 100  # the budget runs out after some ten documents
+    assert all("alias bomb?" in line for line in errors)
+
+
+def test_alias_bomb_outside_any_workload_passes_through_unread(tmp_path, monkeypatch):
+    lines = ["apiVersion: v1", "kind: ConfigMap", "metadata: {name: lol}", "data:",
+             "  l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    lines += [f"  l{n}: &l{n} [" + ", ".join([f"*l{n - 1}"] * 9) + "]" for n in range(1, 10)]
+    content = ("\n".join(lines) + "\n").encode()
+    result = run_with_good_file(tmp_path, monkeypatch, "bomb.yaml", content)
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "out" / "bomb.yaml").read_bytes() == content
+
+
+# -- correct pass-through or conversion ----------------------------------------------------
+
+
+@dataclass
+class Case:
+    content: bytes
+    exit_code: int = 0
+    converted: bool = True
+    """The workload in it gets converted (else the output is the input, byte for byte)."""
+
+
+def _encoded(text: str, encoding: str, bom: bytes = b"") -> bytes:
+    return bom + text.encode(encoding)
+
+
+ODD_BUT_FINE = {
+    "utf8-bom.yaml": Case(codecs.BOM_UTF8 + POD.encode()),
+    "utf16-le-bom.yaml": Case(_encoded(POD, "utf-16-le", codecs.BOM_UTF16_LE)),
+    "utf16-be-bom.yaml": Case(_encoded(POD, "utf-16-be", codecs.BOM_UTF16_BE)),
+    "utf16-le.yaml": Case(_encoded(POD, "utf-16-le")),
+    "utf16-be.yaml": Case(_encoded(POD, "utf-16-be")),
+    "utf32-le-bom.yaml": Case(_encoded(POD, "utf-32-le", codecs.BOM_UTF32_LE)),
+    "utf32-be.yaml": Case(_encoded(POD, "utf-32-be")),
+    "crlf.yaml": Case(POD.replace("\n", "\r\n").encode()),
+    "cr-only.yaml": Case(POD.replace("\n", "\r").encode()),
+    "cr-only-after-comment.yaml": Case(("# old Mac line ends\n" + POD).replace("\n", "\r")
+                                       .encode()),
+    "mixed-line-ends.yaml": Case(POD.replace("\n", "\r\n", 4).encode()),
+    "no-final-newline.yaml": Case(POD.rstrip("\n").encode()),
+    "empty-documents.yaml": Case(("---\n---\n...\n---\n" + POD + "---\n").encode()),
+    "custom-tag-untouched.yaml": Case(
+        POD.replace("image: example.com/web:1-ltsc2022",
+                    "image: !Sub example.com/web:${Tag}-ltsc2022").encode()),
+    "custom-tag-on-change.yaml": Case(
+        POD.replace("runAsUser: 1000", "runAsUser: !Ref Uid").encode(), 1, converted=False),
+    "binary-tag.yaml": Case((POD + "  hostname: !!binary d2Vi\n").encode()),
+    "anchors-outside-changes.yaml": Case(
+        POD.replace("name: web\nspec", "name: &n web\n  labels: {app: *n}\nspec").encode()),
+    "alias-on-change.yaml": Case(
+        (POD + "  initContainers:\n  - name: init\n    image: example.com/i:1-ltsc2022\n"
+         "    securityContext: *sc\n").replace("securityContext:\n", "securityContext: &sc\n",
+                                                1).encode(), 1, converted=False),
+    "merge-key-on-change.yaml": Case(
+        (b"apiVersion: v1\nkind: Pod\nmetadata:\n  name: m\nspec:\n  containers:\n"
+         b"  - &base\n    name: a\n    image: example.com/a:1-ltsc2022\n"
+         b"    securityContext: {runAsUser: 1}\n  - <<: *base\n    name: b\n"),
+        1, converted=False),
+    "merge-key-elsewhere.yaml": Case(
+        b"apiVersion: v1\nkind: Pod\nmetadata:\n  name: m\n  labels: &l {app: m}\n"
+         b"  annotations:\n    <<: *l\n    team: shop\n"
+         b"spec:\n  containers:\n  - name: a\n    image: example.com/a:1-ltsc2022\n"),
+    "long-line.yaml": Case(POD.replace("name: web\nspec",
+                                       "name: web\n  annotations:\n    blob: " + "x" * 2_000_000 +
+                                       "\nspec").encode()),
+    "list-of-odd-items.yaml": Case(
+        b"apiVersion: v1\nkind: List\nitems:\n- 42\n- null\n- [a, b]\n- text\n"
+        b"- apiVersion: v1\n  kind: Service\n  metadata: {name: s}\n- {}\n", converted=False),
+    "list-without-items.yaml": Case(b"apiVersion: v1\nkind: List\nitems:\n", converted=False),
+    "list-items-not-a-list.yaml": Case(b"apiVersion: v1\nkind: List\nitems: {a: 1}\n",
+                                       converted=False),
+    "workload-without-spec.yaml": Case(
+        b"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\n", converted=False),
+    "workload-null-spec.yaml": Case(
+        b"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\nspec:\n",
+        converted=False),
+    "workload-null-template.yaml": Case(
+        b"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\nspec:\n  template:\n",
+        converted=False),
+    "workload-spec-is-text.yaml": Case(
+        b"apiVersion: batch/v1\nkind: CronJob\nmetadata: x\nspec: every day\n",
+        converted=False),
+    "null-containers.yaml": Case(
+        b"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\nspec:\n  template:\n"
+        b"    spec:\n      containers:\n"),
+    "odd-container-items.yaml": Case(
+        b"apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - 1\n"
+        b"  - null\n  - name: a\n    image: [1]\n    securityContext: 5\n"
+        b"    volumeMounts: [1, {mountPath: 5}, {mountPath: null}]\n    command: 7\n"
+        b"    env: 4\n  volumes: 3\n  nodeSelector: {}\n"),
+    "kind-is-not-text.yaml": Case(b"apiVersion: v1\nkind: [Pod]\nspec: {containers: []}\n",
+                                  converted=False),
+    "unknown-kind.yaml": Case(b"apiVersion: example.com/v1\nkind: Widget\nmetadata:\n"
+                              b"  name: w\nspec:\n  size: 3\n", converted=False),
+    "duplicate-keys-outside-workloads.yaml": Case(
+        b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  a: 1\n  a: 2\n",
+        converted=False),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ODD_BUT_FINE))
+def test_odd_input_is_converted_or_passed_through(tmp_path, monkeypatch, name):
+    case = ODD_BUT_FINE[name]
+    result = run_with_good_file(tmp_path, monkeypatch, name, case.content,
+                                "--fail-on", "error")
+    assert result.exit_code == case.exit_code, result.stderr
+    assert result.stderr == ""
+    out = (tmp_path / "out" / name).read_bytes()
+    if not case.converted:
+        assert out == case.content
+        return
+    assert out != case.content
+    # The output keeps the input's encoding, BOM and line ends, and converts to itself.
+    (tmp_path / "again").mkdir()
+    again = invoke("convert", f"out/{name}", "-o", "again", "-q")
+    assert again.exit_code == case.exit_code
+    assert (tmp_path / "again" / name).read_bytes() == out
+    from porter.textfile import decode
+
+    source, converted = decode(case.content, name), decode(out, name)
+    assert (converted.encoding, converted.bom) == (source.encoding, source.bom)
+    compose(converted.text, name)
+    assert "kubernetes.io/os: windows" in converted.text
+    for ending in ("\r\n", "\r"):
+        if ending not in source.text.replace("\r\n" if ending == "\r" else "\0", ""):
+            assert ending not in converted.text.replace("\r\n" if ending == "\r" else "\0", "")
+
+
+def test_custom_tags_and_aliases_are_reported_not_silently_dropped(tmp_path, monkeypatch):
+    for name, rule in (("custom-tag-on-change.yaml", "yaml-custom-tag"),
+                       ("alias-on-change.yaml", "yaml-aliases"),
+                       ("merge-key-on-change.yaml", "yaml-aliases")):
+        (tmp_path / name).write_bytes(ODD_BUT_FINE[name].content)
+        monkeypatch.chdir(tmp_path)
+        result = invoke("convert", name, "--report", "-", "-o", "out", "-q")
+        assert result.exit_code == 1
+        [line] = [x for x in result.stdout.splitlines() if " error " in x]
+        assert re.match(rf"^{re.escape(name)}:\d+:\d+: error {rule} ", line), line
+
+
+def test_a_persistent_volume_with_two_sources_is_reported_not_converted(tmp_path, monkeypatch):
+    """Found by the fuzzer: converting one source and then, on the next run, the other made
+    porter overwrite its own conversion (not idempotent, and the first source lost)."""
+    content = (b"apiVersion: v1\nkind: PersistentVolume\nmetadata:\n  name: pv\nspec:\n"
+               b"  capacity: {storage: 1Gi}\n  accessModes: [ReadWriteMany]\n"
+               b"  nfs: {server: 10.0.0.4, path: /exports}\n"
+               b"  azureDisk: {diskName: d, diskURI: /subscriptions/0/disks/d}\n")
+    (tmp_path / "pv.yaml").write_bytes(content)
+    monkeypatch.chdir(tmp_path)
+    result = invoke("convert", "pv.yaml", "--report", "-", "-o", "out", "-q")
+    assert result.exit_code == 1
+    assert result.stdout.startswith(
+        "pv.yaml:9:3: error unsupported-persistent-volume PersistentVolume pv names more than "
+        "one volume source (nfs, azureDisk), which the API server refuses; not converted")
+    assert (tmp_path / "out" / "pv.yaml").read_bytes() == content
+
+
+def test_unknown_kind_with_a_pod_template_is_reported_not_examined(tmp_path, monkeypatch):
+    content = (b"apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata:\n  name: r\n"
+               b"spec:\n  template:\n    spec:\n      containers:\n      - name: a\n"
+               b"        image: nginx\n")
+    (tmp_path / "rollout.yaml").write_bytes(content)
+    monkeypatch.chdir(tmp_path)
+    result = invoke("convert", "rollout.yaml", "--report", "-", "-o", "out", "-q")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("rollout.yaml:7:5: info not-examined Rollout "
+                                    "(argoproj.io/v1alpha1) is not a workload kind porter "
+                                    "converts; the pod template at /spec/template/spec was "
+                                    "not examined")
+    assert (tmp_path / "out" / "rollout.yaml").read_bytes() == content
+
+
+def test_a_crash_costs_only_its_own_file(tmp_path, monkeypatch):
+    """A bug in porter (here: one that raises on one file's text) is an internal error for
+    that file, left unchanged; the other files are still converted and written."""
+    from porter.pipeline import Pipeline
+
+    original = Pipeline.convert_text
+
+    def crashing(self, text, name="-"):
+        if "crash-me" in text:
+            raise RuntimeError("simulated bug")
+        return original(self, text, name)
+
+    monkeypatch.setattr(Pipeline, "convert_text", crashing)
+    content = POD.replace("name: web\nspec", "name: crash-me\nspec").encode()
+    result = run_with_good_file(tmp_path, monkeypatch, "crash.yaml", content,
+                                "--report", "report.txt", "-j", "1")
+    assert result.exit_code == 3
+    assert (tmp_path / "out" / "crash.yaml").read_bytes() == content
+    assert (tmp_path / "report.txt").read_text().startswith(
+        "crash.yaml:1:1: error internal-error porter crashed on this file (RuntimeError: "
+        "simulated bug); it was left unchanged")
+
+
+# -- huge input ----------------------------------------------------------------------------
+
+HUGE = 100 * 1024 * 1024
+
+
+def test_a_100_mb_file_converts_in_bounded_time_and_memory(tmp_path):
+    """One workload and a 100 MB ConfigMap: converted in a subprocess, in seconds, using a
+    few times the file's size in memory; the big document is passed through unchanged."""
+    line = "    " + "x" * 95 + "\n"
+    head = (GOOD.read_text() + "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+            "  name: big\ndata:\n  blob: |\n")
+    path = tmp_path / "huge.yaml"
+    with path.open("w") as stream:
+        stream.write(head)
+        block = line * 10_000
+        for _ in range(HUGE // len(block) + 1):
+            stream.write(block)
+    script = ("import resource, runpy, sys; sys.argv = ['porter', 'convert', sys.argv[1], "
+              "'-o', sys.argv[2], '-q']\ntry:\n    runpy.run_module('porter', "
+              "run_name='__main__')\nexcept SystemExit as exc:\n    code = exc.code\n"
+              "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, code)")
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", script, str(path), str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=120, check=False)
+    elapsed = time.monotonic() - started
+    assert done.stderr == ""
+    peak_kb, code = done.stdout.split()
+    assert code == "0"
+    assert elapsed < 60
+    assert int(peak_kb) * 1024 < 8 * path.stat().st_size, peak_kb
+    out = tmp_path / "out" / "huge.yaml"
+    size = path.stat().st_size
+    with path.open("rb") as old, out.open("rb") as new:
+        old.seek(size - 10_000_000)
+        new.seek(out.stat().st_size - 10_000_000)
+        assert old.read() == new.read()  # the tail of the big document, byte for byte
+    assert b"kubernetes.io/os: windows" in out.read_bytes()[:10_000]
+
+
+# -- file system ---------------------------------------------------------------------------
+
+
+def _tree(tmp_path: Path) -> Path:
+    tree = tmp_path / "tree"
+    (tree / "apps").mkdir(parents=True)
+    shutil.copyfile(GOOD, tree / "apps" / "web.yaml")
+    return tree
+
+
+def test_symlinks_and_symlink_loops_in_a_tree(tmp_path, monkeypatch):
+    tree = _tree(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    shutil.copyfile(GOOD, elsewhere / "linked.yaml")
+    (tree / "linked.yaml").symlink_to(elsewhere / "linked.yaml")
+    (tree / "linked-dir").symlink_to(elsewhere, target_is_directory=True)
+    (tree / "apps" / "loop").symlink_to(tree, target_is_directory=True)  # a directory loop
+    (tree / "a.yaml").symlink_to(tree / "b.yaml")
+    (tree / "b.yaml").symlink_to(tree / "a.yaml")  # a file loop
+    (tree / "dangling.yaml").symlink_to(tmp_path / "missing.yaml")
+    monkeypatch.chdir(tmp_path)
+    result = invoke("convert", "tree", "-o", "out", "-q")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "tree/a.yaml: error: cannot read: Too many levels of symbolic links",
+        "tree/b.yaml: error: cannot read: Too many levels of symbolic links",
+        "tree/dangling.yaml: error: cannot read: No such file or directory",
+    ]
+    written = sorted(p.relative_to(tmp_path / "out").as_posix()
+                     for p in (tmp_path / "out").rglob("*"))
+    # Linked files are read; linked directories are not followed (nor are loops).
+    assert written == ["apps", "apps/web.yaml", "linked.yaml"]
+    # In place, a linked file is rewritten through the link, which stays a link.
+    result = invoke("convert", "tree", "--in-place", "-q")
+    assert result.exit_code == 2
+    assert (tree / "linked.yaml").is_symlink()
+    assert "kubernetes.io/os: windows" in (elsewhere / "linked.yaml").read_text()
+
+
+def test_pipes_devices_and_sockets_are_never_read(tmp_path, monkeypatch):
+    tree = _tree(tmp_path)
+    os.mkfifo(tree / "fifo.yaml")  # reading it would wait for a writer forever
+    (tree / "zero.yaml").symlink_to("/dev/zero")  # reading it would never end
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(tree / "socket.yaml"))
+    monkeypatch.chdir(tmp_path)
+    try:
+        result = invoke("convert", "tree", "-o", "out", "-q")
+        explicit = invoke("convert", "/dev/zero", "-q")
+    finally:
+        server.close()
+    assert result.exit_code == 2
+    message = "error: not a regular file (a device, socket or pipe); not read"
+    assert result.stderr.splitlines() == [f"tree/{name}: {message}"
+                                          for name in ("fifo.yaml", "socket.yaml", "zero.yaml")]
+    assert (tmp_path / "out" / "apps" / "web.yaml").is_file()
+    assert explicit.exit_code == 2
+    assert explicit.stderr == f"/dev/zero: {message}\n"
+
+
+def test_a_pipe_named_on_the_command_line_is_read(tmp_path):
+    """``porter convert <(kubectl kustomize ...)``: the shell passes a pipe by name."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    writer = subprocess.Popen(["sh", "-c", f"cat '{GOOD}' > '{fifo}'"])
+    try:
+        result = invoke("convert", str(fifo), "-q")
+    finally:
+        writer.wait(timeout=10)
+    assert result.exit_code == 0
+    assert "kubernetes.io/os: windows" in result.stdout
+
+
+def test_unreadable_files_and_directories(tmp_path, monkeypatch):
+    """Permission errors (simulated: the tests may run as root, who reads everything)."""
+    tree = _tree(tmp_path)
+    (tree / "locked").mkdir()
+    shutil.copyfile(GOOD, tree / "locked" / "x.yaml")
+    shutil.copyfile(GOOD, tree / "secret.yaml")
+    real_scandir, real_read = os.scandir, Path.read_bytes
+
+    def scandir(path="."):
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    def read_bytes(self: Path) -> bytes:
+        if self.name == "secret.yaml":
+            raise PermissionError(13, "Permission denied")
+        return real_read(self)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    monkeypatch.chdir(tmp_path)
+    result = invoke("convert", "tree", "-o", "out", "-q", "-j", "1")
+    assert result.exit_code == 2
+    assert sorted(result.stderr.splitlines()) == [
+        "tree/locked: error: cannot read directory: Permission denied",
+        "tree/secret.yaml: error: cannot read: Permission denied",
+    ]
+    assert (tmp_path / "out" / "apps" / "web.yaml").is_file()
+    assert not (tmp_path / "out" / "secret.yaml").exists()
+
+
+def test_output_directory_inside_the_input_tree_and_over_the_input(tmp_path, monkeypatch):
+    tree = _tree(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    inside = invoke("convert", "tree", "-o", "tree/windows", "-q")
+    assert inside.exit_code == 0
+    again = invoke("convert", "tree", "-o", "tree/windows", "-q")
+    assert again.exit_code == 0
+    assert sorted(p.relative_to(tree).as_posix() for p in tree.rglob("*.yaml")) == \
+        ["apps/web.yaml", "windows/apps/web.yaml"]
+    # -o naming the input tree itself would replace each input with its conversion.
+    over = invoke("convert", "tree", "-o", "tree", "-q")
+    assert over.exit_code == 2
+    assert over.stderr.startswith("tree/apps/web.yaml: error: --output would overwrite this "
+                                  "input file with its conversion")
+    assert (tree / "apps" / "web.yaml").read_bytes() == GOOD.read_bytes()
+    shutil.copyfile(GOOD, tmp_path / "app.yaml")
+    here = invoke("convert", "app.yaml", "-o", ".", "-q")
+    assert here.exit_code == 2
+    assert (tmp_path / "app.yaml").read_bytes() == GOOD.read_bytes()
