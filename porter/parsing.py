@@ -89,9 +89,10 @@ class Segment:
 
 _DOCUMENT_START = re.compile(r"^---(?=[ \t\r\n]|$)", re.MULTILINE)
 _DIRECTIVE = re.compile(r"^%", re.MULTILINE)
-_CONTENT = re.compile(r"^[ \t]*[^\s#]", re.MULTILINE)
+_CONTENT = re.compile(r"^[ \t]*[^ \t\r\n#]", re.MULTILINE)
+"""A line with content: YAML's blanks are space and tab only (U+2000 is content)."""
 _DOCUMENT_END = re.compile(r"^\.\.\.(?=[ \t\r\n]|$)", re.MULTILINE)
-_LONE_CR = re.compile(r"\r(?!\n)")
+_LONE_CR = re.compile("\r(?!\n)|[\x85\u2028\u2029]")
 _ALIAS = re.compile(r"(?:^|[ \t\[{,])\*[^ \t\r\n,\[\]{}]", re.MULTILINE)
 _LINE_BREAK = re.compile("\r\n|\r|\n|\x85|\u2028|\u2029")
 
@@ -124,9 +125,9 @@ def segments(text: str, name: str, wanted: re.Pattern[str]) -> list[Segment]:
 
     The fast path splits at ``---`` lines (document markers can never sit inside content at
     the start of a line) and leaves slices that cannot interest any transform unparsed. Any
-    doubt (invalid YAML, directives, templates, a bare document after ``...``, lone CR line
-    ends, which the line patterns here do not see) takes the slow path: the whole file
-    composed as one segment, with exact error messages.
+    doubt (invalid YAML, directives, templates, a bare document after ``...``, lone CR or
+    Unicode line breaks, which the line patterns here do not see) takes the slow path: the
+    whole file composed as one segment, with exact error messages.
     """
     if "{{" in text or _DIRECTIVE.search(text) or _LONE_CR.search(text) or \
             not well_formed(text):

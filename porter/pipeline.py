@@ -34,9 +34,11 @@ def clone(value: Any) -> Any:
     return value
 
 
-# A line starts after \n or a lone \r (old Mac line ends): (?m)^ knows only \n.
-_KUBERNETES = re.compile(r"(?m)(^|(?<=\r)|[{,]\s*)[\"']?kind[\"']?\s*:")
-_API_VERSION = re.compile(r"(?m)(^|(?<=\r)|[{,]\s*)[\"']?apiVersion[\"']?\s*:")
+# A line starts after \n or any other YAML line break (a lone \r, NEL, LS, PS): (?m)^ knows
+# only \n.
+_KUBERNETES = re.compile("(?m)(^|(?<=[\r\x85\u2028\u2029])|[{,]\\s*)[\"']?kind[\"']?\\s*:")
+_API_VERSION = re.compile(
+    "(?m)(^|(?<=[\r\x85\u2028\u2029])|[{,]\\s*)[\"']?apiVersion[\"']?\\s*:")
 _CORE_TAG = "tag:yaml.org,2002:"
 
 
