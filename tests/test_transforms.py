@@ -236,3 +236,21 @@ def test_workloads_without_spec_or_with_null_containers():
 def test_unknown_transform_in_config():
     with pytest.raises(ConfigError, match="unknown transform 'nope'"):
         config_from_mapping({"disable": ["nope"]})
+
+
+def test_windows_builds_of_node_agents_are_not_pinned_to_linux():
+    data, rules, _ = convert("""\
+        apiVersion: apps/v1
+        kind: DaemonSet
+        metadata: {name: fluent-bit-windows}
+        spec:
+          template:
+            spec:
+              nodeSelector: {kubernetes.io/os: windows}
+              containers:
+              - name: fluent-bit
+                image: fluent/fluent-bit:3.0-windows-2022
+    """)
+    spec = data["spec"]["template"]["spec"]
+    assert spec["nodeSelector"]["kubernetes.io/os"] == "windows"
+    assert "kept-on-linux" not in rules

@@ -29,6 +29,7 @@ from typing import Any
 from porter.dictedit import child, replace_key
 from porter.findings import Severity
 from porter.transform import Context, Rule, Transform
+from porter.windows_versions import WINDOWS_HINTS, image_version
 from porter.workloads import PodSpec, pod_specs
 
 ANNOTATION = "winporter.dev/keep-on-linux"
@@ -126,6 +127,25 @@ def _flag(value: Any) -> bool | None:
         else None
 
 
+def targets_windows(pod: PodSpec) -> bool:
+    """Is the pod already written for Windows (OS field, selector, options or images)?"""
+    spec = pod.spec
+    os_field = spec.get("os")
+    selector = spec.get("nodeSelector")
+    if isinstance(os_field, dict) and os_field.get("name") == "windows":
+        return True
+    if isinstance(selector, dict) and "windows" in (selector.get(OS_LABEL),
+                                                    selector.get(BETA_OS_LABEL)):
+        return True
+    holders = [spec, *(c for _, c in pod.containers())]
+    for holder in holders:
+        security = holder.get("securityContext")
+        if isinstance(security, dict) and security.get("windowsOptions"):
+            return True
+    images = [str(c.get("image", "")).lower() for _, c in pod.containers()]
+    return bool(images) and all(WINDOWS_HINTS.search(i) or image_version(i) for i in images)
+
+
 def _strings(value: Any) -> list[str]:
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
@@ -187,6 +207,8 @@ class KeepOnLinux(Transform):
             key, _, value = label.partition("=")
             if key in labels and str(labels[key]) == value:
                 return f"label {label}"
+        if targets_windows(pod):
+            return None  # a Windows build of an agent or controller: not one to keep on Linux
         for _path, container in pod.containers():
             image = str(container.get("image", ""))
             if _INGRESS_IMAGES.search(image) or any(f in image for f in self.options.images):
