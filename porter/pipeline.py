@@ -62,7 +62,10 @@ class Pipeline:
         self.kinds = frozenset().union(*(t.kinds for t in self.transforms))
         names = "|".join(sorted((re.escape(k) for k in self.kinds), key=len, reverse=True))
         # The cheap look: only slices naming one of these kinds are parsed at all.
-        self.wanted = re.compile(rf"\bkind[\"']?\s*:\s*[\"']?(?:{names})\b" if names else r"(?!)")
+        # (Comments, an anchor or a tag may stand before the value: ``kind: &k Pod``.)
+        self.wanted = re.compile(
+            rf"\bkind[\"']?\s*:\s*(?:#.*\s+)*(?:[&!]\S*\s+)*[\"']?(?:{names})\b"
+            if names else r"(?!)")
 
     def convert_text(self, text: str, name: str = "-") -> FileResult:
         result = FileResult(path=name, original=text, converted=text)

@@ -34,6 +34,11 @@ from porter.plaindata import MERGE_KEY
 
 _BREAK = re.compile("\r\n|\r|\n|\x85|\u2028|\u2029")
 _BLANKS = " \t\r\n\x85\u2028\u2029"
+_BREAKS = "\r\n\x85\u2028\u2029"
+_BLOCK_HEADER = re.compile(r"(?:[!&]\S*[ \t]+)*[|>]([0-9+-]*)")
+_IN_PLACE = -(1 << 30)
+"""Rank of a value's replacement: an empty value (``key:`` at the end of a text) is replaced
+at the offset where the lines after it are inserted, and must come first."""
 _ALIAS_END = re.compile(r"[^\s,\[\]{}]*")
 
 
@@ -123,6 +128,7 @@ class Splicer:
         self.merged = document.build_info.merged
         self.layout = detect_layout(document.root, lines)
         self.nl = self.layout.newline
+        self._references: dict[int, int] | None = None
 
     # -- locating -------------------------------------------------------------------------
 
@@ -156,21 +162,35 @@ class Splicer:
     # -- extents --------------------------------------------------------------------------
 
     def _alias_end(self, after: int) -> int:
-        """End of an alias token (``*name``) that follows ``after``."""
+        """End of an alias token (``*name``) that follows ``after``, maybe on a later line."""
         position = after
-        while position < len(self.text) and self.text[position] in " \t":
-            position += 1
+        while position < len(self.text) and self.text[position] in " \t#" + _BREAKS:
+            if self.text[position] == "#":
+                position = self.lines.next_line_start(position)
+            else:
+                position += 1
         if self.text[position:position + 1] != "*":
             raise SpliceError("expected an alias")
         match = _ALIAS_END.match(self.text, position + 1)
         assert match is not None
         return match.end()
 
+    def _block_header(self, node: ScalarNode) -> re.Match[str] | None:
+        """The ``|``/``>`` header of a block scalar (its group 1: the indicators)."""
+        return _BLOCK_HEADER.match(self.text, node.start_mark.index)
+
     def node_end(self, node: Node) -> int:
-        """Offset just after the last character of the node's own text."""
+        """Offset just after the last character of the node's own text.
+
+        A block scalar that keeps its final line breaks (``|+``, ``>+``) owns its trailing
+        blank lines: its end is then the start of the line after them.
+        """
         if isinstance(node, ScalarNode):
             end = node.end_mark.index
             if node.style in ("|", ">"):
+                header = self._block_header(node)
+                if header is not None and "+" in header.group(1):
+                    return end
                 while end > node.start_mark.index and self.text[end - 1] in _BLANKS:
                     end -= 1
             return end
@@ -181,6 +201,15 @@ class Splicer:
             return self.entry_end(key, value)
         dashes = self.dashes(node)
         return self.item_end(dashes[-1], node.value[-1])
+
+    def _before_break(self, end: int) -> int:
+        """``end`` without the line break it follows (only a ``|+`` scalar ends after one).
+
+        Edits that replace a node up to its end stop there, so the next line stays a line.
+        """
+        if end and self.text[end - 1] in _BREAKS:
+            return end - 2 if self.text[end - 2:end] == "\r\n" else end - 1
+        return end
 
     def colon_after(self, key: Node) -> int:
         position = key.end_mark.index
@@ -226,8 +255,25 @@ class Splicer:
         raise SpliceError("sequence item without a dash")
 
     def _line_span(self, start: int, end: int) -> tuple[int, int]:
-        """Whole lines from the line of ``start`` to the line holding ``end - 1``."""
-        return self.lines.line_start(start), self.lines.next_line_start(max(end - 1, start))
+        """Whole lines from the line of ``start`` to the line holding ``end - 1``.
+
+        After a block scalar that keeps its final line breaks (``|+``), the blank lines
+        after the span go too: they would become part of the scalar's value.
+        """
+        first = self.lines.line_start(start)
+        after = self.lines.next_line_start(max(end - 1, start))
+        if any(node.end_mark.index == first for node in self._keeping_blocks()):
+            while after < len(self.text) and not self.text[
+                    after:self.lines.next_line_start(after)].strip(_BLANKS):
+                after = self.lines.next_line_start(after)
+        return first, after
+
+    def _keeping_blocks(self) -> list[ScalarNode]:
+        """Block scalars with the keep indicator (``|+``, ``>+``)."""
+        if "+" not in self.text:
+            return []
+        return [node for node in self._block_scalars()
+                if (header := self._block_header(node)) and "+" in header.group(1)]
 
     def _insertion(self, position: int, lines: list[str], depth: int) -> Edit:
         """Lines inserted at a line start; deeper containers' lines go first at one offset."""
@@ -255,6 +301,8 @@ class Splicer:
             if getattr(container, "flow_style", False):
                 in_place = self._flow_scalar_edits(parent, container, group)
                 if in_place is None:
+                    self._check_anchors(container.start_mark.index, container.end_mark.index,
+                                        [container], parent)
                     edits.append(Edit(container.start_mark.index, container.end_mark.index,
                                       flow(group[0].container)))
                     rerendered.append(parent)
@@ -266,7 +314,106 @@ class Splicer:
                 self._plan_sequence(parent, container, group, edits)
             else:
                 raise SpliceError(f"cannot edit inside a scalar at {parent}")
+        return self._end_of_text(edits)
+
+    def _end_of_text(self, edits: list[Edit]) -> list[Edit]:
+        """Adjust the edits of a text without a final line break, so that it keeps none.
+
+        Lines inserted at the end start with a line break, which would give a block scalar
+        ending the text a final newline: it gets the strip indicator (``|-``) to keep its
+        value. Whatever ends the edited text (inserted lines, or original lines before the
+        lines removed up to the end) then leaves its final line break off, unless that
+        break belongs to a block scalar.
+        """
+        text = self.text
+        size = len(text)
+        if not text or text[-1] in _BREAKS or not edits:
+            return edits
+        if any(e.start == e.end == size and e.text for e in edits):
+            if any(not e.text and e.start < size == e.end for e in edits):
+                # Lines removed up to the end leave a line break before the new lines.
+                edits = [Edit(e.start, e.end, e.text[len(self.nl):] + self.nl, e.rank)
+                         if e.start == e.end == size and e.text.startswith(self.nl) else e
+                         for e in edits]
+            else:
+                edits = edits + self._strip_last_block(edits)
+        for _ in range(size):  # a round leaves off one break: blank lines hide more
+            fixed = self._drop_final_break(edits)
+            if fixed is None:
+                break
+            edits = fixed
         return edits
+
+    def _drop_final_break(self, edits: list[Edit]) -> list[Edit] | None:
+        """Edits whose result does not end with the line break it would end with, or None."""
+        position = len(self.text)
+        tail: Edit | None = None
+        for edit in reversed(_merged(edits)):
+            if edit.end < position:
+                break
+            if edit.text:
+                tail = edit
+                break
+            position = edit.start
+        if tail is not None:
+            trimmed = self._before_break_in(tail.text)
+            if trimmed == tail.text:
+                return None
+            return [Edit(e.start, e.end, trimmed, e.rank) if e is tail else e for e in edits]
+        before = self._before_break(position)
+        if before == position or any(e.start < position and e.end > before for e in edits):
+            return None
+        for node in self._block_scalars():
+            if any(e.start <= node.start_mark.index < e.end for e in edits):
+                continue  # the scalar goes anyway
+            header = self._block_header(node)
+            indicators = header.group(1) if header else ""
+            if "+" in indicators:  # every line break to its end is part of its value
+                needed = node.start_mark.index < before < node.end_mark.index
+            else:  # clipped: the first line break after its text is (stripped: none is)
+                needed = "-" not in indicators and before == self.node_end(node)
+            if needed:
+                return None
+        return [*edits, Edit(before, position, "")]
+
+    @staticmethod
+    def _before_break_in(text: str) -> str:
+        for end in ("\r\n", *_BREAKS):
+            if text.endswith(end):
+                return text[:-len(end)]
+        return text
+
+    def _block_scalars(self) -> list[ScalarNode]:
+        found: list[ScalarNode] = []
+        stack: list[Node] = [self.document.root]
+        seen: set[int] = set()
+        while stack:
+            node = stack.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            if isinstance(node, ScalarNode):
+                if node.style in ("|", ">"):
+                    found.append(node)
+            elif isinstance(node, MappingNode):
+                stack.extend(part for pair in node.value for part in pair)
+            elif isinstance(node, SequenceNode):
+                stack.extend(node.value)
+        return found
+
+    def _strip_last_block(self, edits: list[Edit]) -> list[Edit]:
+        """The edit that makes a block scalar ending the text strip its final line break."""
+        for node in self._block_scalars():
+            header = self._block_header(node)
+            if node.end_mark.index != len(self.text) or node.value.endswith("\n") or \
+                    header is None or "-" in header.group(1):
+                continue
+            plus = header.group(1).find("+")
+            at = header.start(1) + plus if plus >= 0 else header.start(1)
+            if any(e.start <= at < e.end or e.start == e.end == at for e in edits):
+                continue  # the scalar is being replaced anyway
+            return [Edit(at, at + 1 if plus >= 0 else at, "-")]
+        return []
 
     def _flow_scalar_edits(self, parent: Path, container: Node,
                            group: list[Op]) -> list[Edit] | None:
@@ -292,7 +439,7 @@ class Splicer:
             text = self.nl.join(sequence_after_dash(value, 0, self.layout))
         else:
             text = inline(value) or ""
-        return Edit(root.start_mark.index, self.node_end(root), text)
+        return Edit(root.start_mark.index, self._before_break(self.node_end(root)), text)
 
     def _scalar_edit(self, node: Node, value: Any, in_flow: bool = False) -> Edit | None:
         if not isinstance(node, ScalarNode) or is_collection(value):
@@ -300,10 +447,14 @@ class Splicer:
         if node.tag not in ("?plain",) and not node.tag.startswith("tag:yaml.org,2002:"):
             return None  # a custom tag: render the value afresh instead
         style = node.style if node.style in ("'", '"') else None
-        if self.text[node.start_mark.index:node.start_mark.index + 1] in ("&", "!"):
+        start = node.start_mark.index
+        if self.text[start:start + 1] in ("&", "!"):
             return None
-        return Edit(node.start_mark.index, self.node_end(node),
-                    scalar(value, flow=in_flow, style=style))
+        text = scalar(value, flow=in_flow, style=style)
+        end = self._before_break(self.node_end(node))
+        if start == end and start and not self.text[start - 1].isspace():
+            text = " " + text  # an empty value right after ``key:`` or ``-``
+        return Edit(start, end, text, _IN_PLACE)
 
     def _plan_mapping(self, parent: Path, node: MappingNode, group: list[Op],
                       edits: list[Edit]) -> None:
@@ -321,6 +472,7 @@ class Splicer:
             key, value = entries[i]
             self._check_own(value, (*parent, key.value))
             end = self.entry_end(key, value)
+            self._check_anchors(key.start_mark.index, end, [key, value], (*parent, key.value))
             if self.lines.first_on_line(key.start_mark.index):
                 edits.append(Edit(*self._line_span(key.start_mark.index, end), ""))
             else:
@@ -337,7 +489,11 @@ class Splicer:
                 key, value = entries[index[op.source]]
                 self._check_own(value, (*parent, op.source))
                 edit = self._scalar_edit(value, op.value)
-                edits.append(edit or self._replace_entry_value(key, value, op.value, column))
+                if edit is None:
+                    self._check_anchors(key.end_mark.index, self.entry_end(key, value), [value],
+                                        (*parent, op.source))
+                    edit = self._replace_entry_value(key, value, op.value, column)
+                edits.append(edit)
             elif op.op == "add":
                 adds[op.anchor].append(op)
         for anchor, ops in adds.items():
@@ -354,7 +510,9 @@ class Splicer:
                     body = self.nl.join(lines)[column:] + self.nl + " " * column
                     edits.append(Edit(first, first, body))
             else:
-                key, value = entries[index[anchor]]
+                # A key merged in through ``<<`` has no entry of its own: what follows it
+                # goes after the last entry (a mapping's key order is not part of its data).
+                key, value = entries[index.get(anchor, len(entries) - 1)]
                 end = self.entry_end(key, value)
                 edits.append(self._insertion(self.lines.next_line_start(end - 1), lines,
                                                 len(parent)))
@@ -363,16 +521,63 @@ class Splicer:
         if id(node) in self.shared:
             raise SharedNodeError(path)
 
+    def _check_anchors(self, start: int, end: int, roots: list[Node], path: Path) -> None:
+        """Refuse to remove or rewrite ``text[start:end]`` (the text of ``roots``) when it
+        holds an anchor that an alias elsewhere reads.
+
+        The anchor goes with the text: the alias would be left undefined, or read the new
+        value. Aliases in the text to anchors outside it go harmlessly, and so does an
+        anchor whose aliases all go with it. Scalars count too: their data is not shared,
+        but their anchors are.
+        """
+        references = self._referenced()
+        if not references:
+            return
+        inside: Counter[int] = Counter()
+        stack = list(roots)
+        while stack:
+            node = stack.pop()
+            if not start <= node.start_mark.index < end:
+                continue  # an alias to an anchor outside
+            if id(node) in references:
+                inside[id(node)] += 1
+                if inside[id(node)] > 1:
+                    continue
+            if isinstance(node, MappingNode):
+                stack.extend(part for pair in node.value for part in pair)
+            elif isinstance(node, SequenceNode):
+                stack.extend(node.value)
+        if any(count < references[key] for key, count in inside.items()):
+            raise SharedNodeError(path)
+
+    def _referenced(self) -> dict[int, int]:
+        """How often the document refers to each node it refers to more than once."""
+        if self._references is None:
+            counts: Counter[int] = Counter()
+            if "*" in self.text:  # no alias, no node reached twice
+                stack: list[Node] = [self.document.root]
+                while stack:
+                    node = stack.pop()
+                    counts[id(node)] += 1
+                    if counts[id(node)] > 1:
+                        continue
+                    if isinstance(node, MappingNode):
+                        stack.extend(part for pair in node.value for part in pair)
+                    elif isinstance(node, SequenceNode):
+                        stack.extend(node.value)
+            self._references = {key: count for key, count in counts.items() if count > 1}
+        return self._references
+
     def _replace_entry_value(self, key: Node, value: Node, new: Any, column: int) -> Edit:
         colon = self.colon_after(key)
-        end = self.entry_end(key, value)
+        end = self._before_break(self.entry_end(key, value))
         text = inline(new)
         if text is not None:
-            return Edit(colon + 1, end, " " + text)
+            return Edit(colon + 1, end, " " + text, _IN_PLACE)
         # A trailing comment belonged to the old value's last line: it goes with it, rather
         # than end up behind the new block's last line.
         return Edit(colon + 1, self._through_comment(end),
-                    self.nl + self.nl.join(value_lines(new, column, self.layout)))
+                    self.nl + self.nl.join(value_lines(new, column, self.layout)), _IN_PLACE)
 
     def _through_comment(self, end: int) -> int:
         """``end`` moved past trailing blanks and a comment on the same line."""
@@ -395,6 +600,7 @@ class Splicer:
             assert isinstance(i, int)
             self._check_own(items[i], (*parent, i))
             end = self.item_end(dashes[i], items[i])
+            self._check_anchors(dashes[i], end, [items[i]], (*parent, i))
             if self.lines.first_on_line(dashes[i]):
                 edits.append(Edit(*self._line_span(dashes[i], end), ""))
             else:
@@ -411,11 +617,13 @@ class Splicer:
                 edit = self._scalar_edit(item, op.value)
                 if edit is None:
                     dash = dashes[op.source]
+                    self._check_anchors(dash, self.item_end(dash, item), [item],
+                                        (*parent, op.source))
                     rendered = self.nl.join(item_lines(op.value, dash_column, self.layout))
-                    end = self.item_end(dash, item)
+                    end = self._before_break(self.item_end(dash, item))
                     if is_collection(op.value) and op.value:
                         end = self._through_comment(end)
-                    edit = Edit(dash + 1, end, rendered[dash_column + 1:])
+                    edit = Edit(dash + 1, end, rendered[dash_column + 1:], _IN_PLACE)
                 edits.append(edit)
             elif op.op == "add":
                 adds[op.anchor].append(op)
@@ -436,8 +644,8 @@ class Splicer:
                                                 len(parent)))
 
 
-def apply_edits(text: str, edits: list[Edit]) -> str:
-    """Apply non-overlapping edits (pure deletions may overlap and are merged)."""
+def _merged(edits: list[Edit]) -> list[Edit]:
+    """Edits in the order they apply, overlapping pure deletions merged into one."""
     ordered = sorted(edits, key=lambda e: (e.start, e.end, e.rank))
     merged: list[Edit] = []
     for edit in ordered:
@@ -448,9 +656,14 @@ def apply_edits(text: str, edits: list[Edit]) -> str:
             merged[-1] = Edit(last.start, max(last.end, edit.end), "")
         else:
             merged.append(edit)
+    return merged
+
+
+def apply_edits(text: str, edits: list[Edit]) -> str:
+    """Apply non-overlapping edits (pure deletions may overlap and are merged)."""
     parts: list[str] = []
     position = 0
-    for edit in merged:
+    for edit in _merged(edits):
         parts.append(text[position:edit.start])
         parts.append(edit.text)
         position = edit.end
