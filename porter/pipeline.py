@@ -138,7 +138,7 @@ class Pipeline:
                 # mislead: the one finding says why and what to do.
                 result.findings.append(_aliases_finding(document, exc))
                 continue
-            except SpliceError:
+            except Exception:  # SpliceError, or a splicer bug: it must not cost the run
                 try:
                     change.edits = [self._redump_edit(document, lines, ops)]
                 except Exception:  # neither writer copes: the document stays as it was

@@ -254,3 +254,15 @@ def test_windows_builds_of_node_agents_are_not_pinned_to_linux():
     spec = data["spec"]["template"]["spec"]
     assert spec["nodeSelector"]["kubernetes.io/os"] == "windows"
     assert "kept-on-linux" not in rules
+
+
+def test_a_splicer_bug_falls_back_to_the_ruamel_writer(monkeypatch):
+    from porter import splicing
+
+    def broken(self, ops):
+        raise KeyError("splicer bug")
+
+    monkeypatch.setattr(splicing.Splicer, "plan", broken)
+    data, _, result = convert(pod("containers: [{name: a, image: i}]\n"))
+    assert result.redumped == 1
+    assert data["spec"]["os"] == {"name": "windows"}
