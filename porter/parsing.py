@@ -245,7 +245,7 @@ def _refuse_templates(documents: list[RawDocument], text: str, name: str) -> Non
     in a plain scalar or as a flow-mapping key it means an unrendered chart template.
     """
     for document in documents:
-        for node in _walk(document.root):
+        for node in walk(document.root):
             if isinstance(node, ScalarNode):
                 if node.style is None and "{{" in node.value:
                     raise InputError(_TEMPLATE_HINT, name, node.start_mark.line + 1,
@@ -257,7 +257,8 @@ def _refuse_templates(documents: list[RawDocument], text: str, name: str) -> Non
                                          node.start_mark.column + 1)
 
 
-def _walk(root: Node) -> Iterator[Node]:
+def walk(root: Node) -> Iterator[Node]:
+    """Every node under ``root`` once (a node reached through aliases is not seen again)."""
     stack = [root]
     seen: set[int] = set()
     while stack:

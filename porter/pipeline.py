@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import re
 import traceback
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from yaml.nodes import MappingNode, Node, SequenceNode
+from yaml.nodes import Node
 
 from porter.config import Config
 from porter.diffing import Op, diff, same
 from porter.documents import Document
 from porter.errors import InputError, PorterError
 from porter.findings import Finding, Severity, json_pointer
-from porter.parsing import PLAIN, Segment, compose, segments
+from porter.parsing import PLAIN, Segment, compose, segments, walk
 from porter.plaindata import AliasBudget, build
 from porter.redump import redump
 from porter.registry import ALIASES, CUSTOM_TAG, INTERNAL_ERROR, NOT_EXAMINED
@@ -303,7 +302,7 @@ def _custom_tag(document: Document, ops: list[Op]) -> tuple[tuple[str | int, ...
             if _custom(node):
                 return path[:end], node.tag
         if node is not None and op.op != "add":
-            inner = next((n for n in _nodes(node) if _custom(n)), None)
+            inner = next((n for n in walk(node) if _custom(n)), None)
             if inner is not None:
                 return path, inner.tag
     return None
@@ -311,21 +310,6 @@ def _custom_tag(document: Document, ops: list[Op]) -> tuple[tuple[str | int, ...
 
 def _custom(node: Node) -> bool:
     return node.tag != PLAIN and not node.tag.startswith(_CORE_TAG)
-
-
-def _nodes(root: Node) -> Iterator[Node]:
-    """Every node under ``root`` once (aliases are not followed twice)."""
-    stack, seen = [root], set()
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        yield node
-        if isinstance(node, MappingNode):
-            stack.extend(part for pair in node.value for part in pair)
-        elif isinstance(node, SequenceNode):
-            stack.extend(node.value)
 
 
 def _custom_tag_finding(document: Document, path: tuple[str | int, ...], tag: str) -> Finding:
