@@ -1,6 +1,7 @@
 """porter over files through its Python API: ``python bench/porter_run.py --jobs N FILE...``.
 
-Prints seconds, documents, changed files and peak RSS (this process and its workers) as JSON.
+Prints seconds, documents, changed files, peak RSS and CPU seconds (this process and its
+workers) as JSON.
 """
 
 from __future__ import annotations
@@ -24,10 +25,12 @@ def main() -> None:
         documents += result.documents
         changed += result.changed
     elapsed = time.perf_counter() - started
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = sum(usage.ru_utime + usage.ru_stime for usage in (own, workers))
     print(json.dumps({"seconds": elapsed, "documents": documents, "changed": changed,
-                      "rss": own, "worker_rss": workers}))
+                      "rss": own.ru_maxrss * 1024, "worker_rss": workers.ru_maxrss * 1024,
+                      "cpu": cpu}))
 
 
 if __name__ == "__main__":
