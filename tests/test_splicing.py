@@ -514,6 +514,26 @@ def test_pipeline_converts_a_pod_spec_with_a_merge_key() -> None:
     assert read(result.converted)[0]["spec"]["os"] == {"name": "windows"}
 
 
+def test_pipeline_converts_a_pod_spec_with_explicit_keys_through_the_ruamel_writer() -> None:
+    # The splicer does not edit `? key` entries; that one document is written by ruamel
+    # instead, converted and complete, and the other document stays byte-identical.
+    other = y("apiVersion: v1", "kind: ConfigMap", "metadata:", "  name: c  # kept", "")
+    text = other + "---\n" + y(
+        "apiVersion: v1", "kind: Pod", "metadata:", "  name: p", "spec:", "  ? containers",
+        "  : - name: a", "      image: mcr.microsoft.com/windows/servercore:ltsc2022",
+        "      securityContext:", "        runAsUser: 1000")
+    result = Pipeline().convert_text(text)
+    assert result.redumped == 1
+    assert not [f for f in result.findings if f.rule == "internal-error"]
+    assert result.converted.startswith(other + "---\n")
+    pod = read(result.converted)[1]
+    assert pod["spec"]["os"] == {"name": "windows"}
+    assert pod["spec"]["containers"][0]["securityContext"] == \
+        {"windowsOptions": {"runAsUserName": "ContainerUser"}}
+    again = Pipeline().convert_text(result.converted)
+    assert again.converted == result.converted
+
+
 @pytest.mark.parametrize("kind", ["kind: &k Pod", "kind: !!str Pod", '"kind": &k "Pod"',
                                   "kind:  # the kind\n  Pod"])
 def test_pipeline_converts_a_workload_with_an_anchored_or_tagged_kind(kind: str) -> None:
