@@ -222,3 +222,12 @@ def mapping_get(node: Node, key: str) -> Node | None:
 def scalar_text(node: Node | None) -> str | None:
     """The text of a scalar node, or None."""
     return node.value if isinstance(node, ScalarNode) else None
+
+
+def clone(value: Any) -> Any:
+    """A deep copy of plain data (much faster than ``copy.deepcopy``)."""
+    if isinstance(value, dict):
+        return {k: clone(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clone(v) for v in value]
+    return value

@@ -30,6 +30,7 @@ from porter.emitting import (
     sequence_after_dash,
     value_lines,
 )
+from porter.parsing import walk
 from porter.plaindata import MERGE_KEY
 
 _BREAK = re.compile("\r\n|\r|\n|\x85|\u2028|\u2029")
@@ -384,22 +385,8 @@ class Splicer:
         return text
 
     def _block_scalars(self) -> list[ScalarNode]:
-        found: list[ScalarNode] = []
-        stack: list[Node] = [self.document.root]
-        seen: set[int] = set()
-        while stack:
-            node = stack.pop()
-            if id(node) in seen:
-                continue
-            seen.add(id(node))
-            if isinstance(node, ScalarNode):
-                if node.style in ("|", ">"):
-                    found.append(node)
-            elif isinstance(node, MappingNode):
-                stack.extend(part for pair in node.value for part in pair)
-            elif isinstance(node, SequenceNode):
-                stack.extend(node.value)
-        return found
+        return [node for node in walk(self.document.root)
+                if isinstance(node, ScalarNode) and node.style in ("|", ">")]
 
     def _strip_last_block(self, edits: list[Edit]) -> list[Edit]:
         """The edit that makes a block scalar ending the text strip its final line break."""

@@ -11,11 +11,10 @@ never parsed (the fast path in ``porter.parsing``), and only those whose text ho
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 from porter.documents import Path
-from porter.workloads import LIST_KINDS, is_workload
+from porter.workloads import is_workload, resources
 
 MAX_REPORTED = 20
 """At most this many pod templates are reported per resource."""
@@ -60,20 +59,11 @@ def pod_templates(obj: Any, limit: int = MAX_REPORTED) -> list[Path]:
     return found
 
 
-def _resources(data: Any) -> Iterator[tuple[Path, Any]]:
-    if isinstance(data, dict) and data.get("kind") in LIST_KINDS and \
-            isinstance(data.get("items"), list):
-        for index, item in enumerate(data["items"]):
-            yield ("items", index), item
-    else:
-        yield (), data
-
-
 def unexamined(data: Any) -> list[Path]:
     """Pod specs in ``data`` (a document, or the items of a ``kind: List``) that belong to no
     workload kind porter converts."""
     found: list[Path] = []
-    for owner, obj in _resources(data):
+    for owner, obj in resources(data):
         if isinstance(obj, dict) and obj.get("kind") and not is_workload(obj):
             found.extend((*owner, *path) for path in pod_templates(obj))
     return found

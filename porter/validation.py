@@ -25,7 +25,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, cast
 
 from porter.findings import json_pointer
-from porter.workloads import CONTAINER_LISTS, LIST_KINDS, PodSpec, pod_specs
+from porter.workloads import CONTAINER_LISTS, PodSpec, pod_specs, resources
 
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
@@ -451,7 +451,7 @@ def schema_violations(data: Any, version: str | None = None,
     """
     version = version or schema_version()
     found: list[Violation] = []
-    for prefix, resource in _resources(data):
+    for prefix, resource in resources(data):
         kind, api_version = _kind_of(resource)
         if not (kind and api_version):
             continue
@@ -462,15 +462,6 @@ def schema_violations(data: Any, version: str | None = None,
             pointer = json_pointer((*prefix, *error.absolute_path))
             found.append(Violation(pointer, error.message, SCHEMA_CHECK))
     return sorted(found, key=lambda v: (v.pointer, v.message))
-
-
-def _resources(data: Any) -> Iterator[tuple[tuple[str | int, ...], Any]]:
-    if isinstance(data, dict) and data.get("kind") in LIST_KINDS and \
-            isinstance(data.get("items"), list):
-        for index, item in enumerate(data["items"]):
-            yield ("items", index), item
-    else:
-        yield (), data
 
 
 # --- Both ---------------------------------------------------------------------------------

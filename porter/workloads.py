@@ -82,6 +82,15 @@ class PodSpec:
         annotations = metadata.get("annotations")
         return annotations if isinstance(annotations, dict) else {}
 
+    def remove_annotation(self, key: str) -> None:
+        """Delete one annotation, and the ``annotations`` mapping if that emptied it."""
+        metadata = self.metadata() or {}
+        annotations = metadata.get("annotations")
+        if isinstance(annotations, dict):
+            annotations.pop(key, None)
+            if not annotations:
+                del metadata["annotations"]
+
     def containers(self) -> Iterator[tuple[Path, dict[str, Any]]]:
         """Every container of every list the API server validates, with its path."""
         for list_name in CONTAINER_LISTS:
@@ -103,17 +112,19 @@ def _get(data: Any, path: Path) -> Any:
     return data
 
 
+def resources(data: Any) -> Iterator[tuple[Path, Any]]:
+    """The resources of a document with their paths: a List's items, else the document."""
+    if isinstance(data, dict) and data.get("kind") in LIST_KINDS and \
+            isinstance(data.get("items"), list):
+        for index, item in enumerate(data["items"]):
+            yield ("items", index), item
+    else:
+        yield (), data
+
+
 def pod_specs(document: Document) -> Iterator[PodSpec]:
     """Every pod spec of the document (its own, or those of its List items)."""
-    data = document.data
-    if not isinstance(data, dict):
-        return
-    if data.get("kind") in LIST_KINDS and isinstance(data.get("items"), list):
-        owners: list[tuple[Path, Any]] = [(("items", i), item)
-                                          for i, item in enumerate(data["items"])]
-    else:
-        owners = [((), data)]
-    for owner_path, obj in owners:
+    for owner_path, obj in resources(document.data):
         if not is_workload(obj):
             continue
         _groups, metadata_path, spec_path = _POD_PATHS[obj["kind"]]

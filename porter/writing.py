@@ -28,14 +28,8 @@ def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
         except FileNotFoundError:
             mode = 0o666 & ~_umask()
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".porter-tmp",
-                                         dir=target.parent)
+    temporary = _synced_temporary(target, data, mode)
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, mode)
         os.replace(temporary, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -47,6 +41,23 @@ def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
             os.fsync(directory)
         finally:
             os.close(directory)
+
+
+def _synced_temporary(beside: Path, data: bytes, mode: int) -> str:
+    """A hidden temporary file next to ``beside`` holding ``data`` with ``mode``, on disk."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{beside.name}.", suffix=".porter-tmp",
+                                         dir=beside.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, mode)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+    return temporary
 
 
 def _umask() -> int:
@@ -80,15 +91,9 @@ def keep_backup(path: Path, suffix: str = ".orig") -> Path:
                            "the file was not rewritten") from None
     except OSError:
         pass  # no hard links here (another file system, FAT, ...): copy
-    data = source.read_bytes()
-    handle, temporary = tempfile.mkstemp(prefix=f".{backup.name}.", suffix=".porter-tmp",
-                                         dir=backup.parent)
+    temporary = _synced_temporary(backup, source.read_bytes(),
+                                  stat.S_IMODE(source.stat().st_mode))
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, stat.S_IMODE(source.stat().st_mode))
         os.link(temporary, backup)  # never replaces an existing file
     except FileExistsError:
         raise BackupExists(f"backup {backup} already exists; the file was not "

@@ -31,8 +31,8 @@ from porter.documents import Document
 from porter.emitting import plain_is_safe
 from porter.findings import parse_pointer
 from porter.parsing import compose
-from porter.pipeline import Pipeline, clone
-from porter.plaindata import build
+from porter.pipeline import Pipeline
+from porter.plaindata import build, clone
 from porter.splicing import LineIndex, SharedNodeError, Splicer, apply_edits
 from porter.textfile import decode
 from porter.workloads import CONTAINER_LISTS, pod_specs

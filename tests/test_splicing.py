@@ -17,8 +17,8 @@ from porter.diffing import diff, same
 from porter.documents import Document
 from porter.emitting import plain_is_safe, scalar
 from porter.parsing import compose
-from porter.pipeline import Pipeline, clone
-from porter.plaindata import build
+from porter.pipeline import Pipeline
+from porter.plaindata import build, clone
 from porter.splicing import LineIndex, SharedNodeError, Splicer, apply_edits
 
 EditFn = Callable[[Any], object]

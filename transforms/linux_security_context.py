@@ -398,18 +398,10 @@ class LinuxSecurityContext(PodSpecTransform):
                            hint="tune the Windows node or the application instead")
 
     def _annotations(self, pod: PodSpec, context: Context) -> None:
-        metadata = pod.metadata()
-        annotations = metadata.get("annotations") if metadata else None
-        if not isinstance(annotations, dict):
-            return
-        assert metadata is not None
-        before = len(annotations)
-        for key in [k for k in annotations if k.startswith(_ANNOTATION_PREFIXES)]:
+        for key in [k for k in pod.annotations() if k.startswith(_ANNOTATION_PREFIXES)]:
             context.report(ANNOTATIONS, (*pod.metadata_path, "annotations", key),
                            f"annotation {key} removed (Linux-only)")
-            del annotations[key]
-        if before and not annotations:
-            del metadata["annotations"]
+            pod.remove_annotation(key)
 
 
 def _show(value: Any) -> str:

@@ -154,12 +154,7 @@ class WindowsIdentity(PodSpecTransform):
             self._validate(container, path, context)
 
     def _annotations(self, pod: PodSpec, context: Context) -> None:
-        metadata = pod.metadata()
-        annotations = metadata.get("annotations") if metadata else None
-        if not isinstance(annotations, dict):
-            return
-        assert metadata is not None
-        before = len(annotations)
+        annotations = pod.annotations()
         containers = {str(c.get("name")): c for _, c in pod.containers()}
         for key in list(annotations):
             where = (*pod.metadata_path, "annotations", key)
@@ -180,9 +175,7 @@ class WindowsIdentity(PodSpecTransform):
             options.setdefault("gmsaCredentialSpecName", value)
             context.report(GMSA_SET, where, f"obsolete annotation {key} -> "
                                             "windowsOptions.gmsaCredentialSpecName")
-            del annotations[key]
-        if before and not annotations:
-            del metadata["annotations"]
+            pod.remove_annotation(key)
 
     def _validate(self, holder: dict[str, Any], path: Path, context: Context) -> None:
         security = holder.get("securityContext")

@@ -24,12 +24,13 @@ import yaml
 from porter.charts.manifests import Manifest, source_at, source_ranges
 from porter.charts.render import Engine, Rendered, RenderOptions
 from porter.charts.templates import TemplateFiles, template_line
-from porter.charts.values import ValuePath, clone, dotted, get, put, walk
+from porter.charts.values import ValuePath, dotted, get, put, walk
 from porter.documents import Document
 from porter.errors import InputError, PorterError
 from porter.findings import Finding, Resource, json_pointer, parse_pointer
 from porter.parsing import compose
 from porter.pipeline import Pipeline
+from porter.plaindata import clone
 
 Pointer = tuple[str | int, ...]
 _CANDIDATE = re.compile(r"nodeselector|toleration|affinity|securitycontext|volume|mount|"

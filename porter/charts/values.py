@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from porter.errors import InputError
+from porter.plaindata import clone
 
 ValuePath = tuple[str, ...]
 
@@ -49,14 +50,6 @@ def merge(base: dict[str, Any], *layers: dict[str, Any]) -> dict[str, Any]:
             else:
                 merged[key] = clone(value)
     return merged
-
-
-def clone(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: clone(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [clone(v) for v in value]
-    return value
 
 
 def get(values: Any, path: Iterable[str]) -> Any:
