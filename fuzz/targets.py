@@ -12,13 +12,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from porter.config import Config
+from porter.engine.config import Config
+from porter.engine.pipeline import Pipeline
+from porter.engine.results import FileResult
 from porter.errors import InputError
-from porter.parsing import compose, segments
-from porter.pipeline import Pipeline
-from porter.plaindata import build
-from porter.results import FileResult
-from porter.textfile import SourceText, decode
+from porter.yamledit.parsing import compose, segments
+from porter.yamledit.plaindata import build
+from porter.yamledit.textfile import SourceText, decode
 
 NAME = "fuzz.yaml"
 EVERYTHING = re.compile(r"")

@@ -8,7 +8,7 @@ The Python API for scripts::
     for result in porter.convert_paths(["deploy/"], jobs=4):
         print(result.path, result.changed, [f.rule for f in result.findings])
 
-Both return :class:`porter.results.FileResult` objects carrying the same findings the CLI
+Both return :class:`porter.engine.results.FileResult` objects carrying the same findings the CLI
 reports.
 """
 
@@ -18,18 +18,18 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-__version__ = "0.1.0"
+from porter.version import __version__
 
 if TYPE_CHECKING:
-    from porter.config import Config
-    from porter.results import FileResult
+    from porter.engine.config import Config
+    from porter.engine.results import FileResult
 
 __all__ = ["__version__", "convert_paths", "convert_text"]
 
 
 def convert_text(text: str, config: Config | None = None, name: str = "-") -> FileResult:
     """Convert one YAML stream; bad input is reported in ``result.errors``, never raised."""
-    from porter.pipeline import Pipeline
+    from porter.engine.pipeline import Pipeline
 
     return Pipeline(config).convert_text(text, name)
 
@@ -38,6 +38,6 @@ def convert_paths(paths: Iterable[str | Path], config: Config | None = None,
                   jobs: int = 1) -> Iterator[FileResult]:
     """Convert files and directory trees (as ``porter convert`` does), one result per file,
     in input order; ``jobs`` > 1 converts in that many processes."""
-    from porter.run import convert_paths as run
+    from porter.running.run import convert_paths as run
 
     return run(paths, config, jobs=jobs)

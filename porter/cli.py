@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from porter import __version__
 from porter.commands import check, convert, krm, post_render, preflight, rules
+from porter.version import __version__
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Port Linux-oriented Kubernetes workloads to Windows nodes.")

@@ -1,34 +1,16 @@
-"""Errors about the user's input or configuration: one line each, never a traceback."""
+"""Errors about the user's input or configuration: one line each, never a traceback.
+
+``InputError`` is the YAML layer's own (bad input text); porter adds configuration errors.
+"""
 
 from __future__ import annotations
 
+from porter.yamledit.errors import InputError, LocatedError
 
-class PorterError(Exception):
-    """A user-facing error with an optional location (1-based line and column)."""
+PorterError = LocatedError
+"""Any user-facing error: bad input (exit status 2) or bad configuration or usage (2)."""
 
-    def __init__(self, message: str, file: str | None = None, line: int | None = None,
-                 column: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.file = file
-        self.line = line
-        self.column = column
-
-    def located(self, file: str) -> PorterError:
-        """The same error, naming ``file`` when it did not name one yet."""
-        if self.file is None:
-            self.file = file
-        return self
-
-    def __str__(self) -> str:
-        where = self.file or "-"
-        if self.line is not None:
-            where += f":{self.line}:{self.column or 1}"
-        return f"{where}: error: {self.message}"
-
-
-class InputError(PorterError):
-    """Bad input: unreadable file, invalid YAML, an unrendered template (exit status 2)."""
+__all__ = ["ConfigError", "InputError", "PorterError"]
 
 
 class ConfigError(PorterError):

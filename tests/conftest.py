@@ -9,11 +9,11 @@ import pytest
 from hypothesis import settings
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
-from porter.config import Config, load_config
-from porter.inputs import InputFile
-from porter.pipeline import Pipeline
-from porter.results import FileResult
-from porter.run import convert_input
+from porter.engine.config import Config, load_config
+from porter.engine.pipeline import Pipeline
+from porter.engine.results import FileResult
+from porter.running.convert_file import convert_input
+from porter.running.inputs import InputFile
 
 # CI must not fail on an example nobody has seen before: there, hypothesis runs the same
 # examples every time (by hand, it explores; failures found are kept as explicit tests).

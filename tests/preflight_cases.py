@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from porter.findings import Finding
-from porter.preflight import check, describe, read_json
-from porter.windows_versions import target
+from porter.engine.findings import Finding
+from porter.kube.windows_versions import target
+from porter.preflight.cluster import check, describe, read_json
 
 PREFLIGHT = Path(__file__).resolve().parent.parent / "fixtures" / "preflight"
 

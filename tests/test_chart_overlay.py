@@ -11,12 +11,12 @@ from conftest import FIXTURES
 from typer.testing import CliRunner
 
 from porter.charts.convert import ChartOptions, convert_chart
+from porter.charts.inputs import ChartInput
 from porter.charts.render import HelmSdk, RenderOptions
 from porter.cli import app
-from porter.config import Config
-from porter.inputs import ChartInput
+from porter.engine.config import Config
+from porter.engine.pipeline import Pipeline
 from porter.outputs import values_overlay
-from porter.pipeline import Pipeline
 
 pytest.importorskip("helm_python",
                     reason="no Helm engine: pip install -e '.[helm]' (CI installs it)")

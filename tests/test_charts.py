@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 from porter.charts.manifests import split_rendered, stream
 from porter.charts.render import NO_ENGINE, HelmSdk, RenderOptions
 from porter.cli import app
-from porter.config import Config
-from porter.pipeline import Pipeline
+from porter.engine.config import Config
+from porter.engine.pipeline import Pipeline
 
 helm = pytest.importorskip(
     "helm_python", reason="no Helm engine: pip install -e '.[helm]' (CI installs it)")

@@ -17,7 +17,7 @@ from conftest import FIXTURES, ROOT
 from typer.testing import CliRunner
 
 from porter.cli import app
-from porter.config import config_from_mapping
+from porter.engine.config import config_from_mapping
 from porter.errors import ConfigError
 
 runner = CliRunner()
@@ -236,10 +236,10 @@ def test_unknown_rule_codes_are_config_errors(tmp_path):
 
 
 def test_internal_errors_are_never_suppressed():
-    from porter.config import Config
-    from porter.findings import Finding, Severity
-    from porter.results import FileResult
-    from porter.suppression import suppress
+    from porter.engine.config import Config
+    from porter.engine.findings import Finding, Severity
+    from porter.engine.results import FileResult
+    from porter.engine.suppression import suppress
 
     result = FileResult(path="a.yaml", original="", converted="", findings=[
         Finding("internal-error", Severity.ERROR, "boom"), Finding("sysctls", Severity.ERROR,

@@ -13,9 +13,9 @@ import pytest
 from conftest import FIXTURES
 from typer.testing import CliRunner
 
-from porter import registry
+from porter.engine import registry
 from porter.cli import app
-from porter.transform import PodSpecTransform
+from porter.engine.transform import PodSpecTransform
 
 runner = CliRunner()
 QUICKSTART = FIXTURES / "quickstart" / "input.yaml"
@@ -212,7 +212,7 @@ class _Crashing(PodSpecTransform):
 def test_exit_3_when_a_transform_crashes(monkeypatch):
     types = (*registry.transform_types(), _Crashing)
     monkeypatch.setattr(registry, "transform_types", lambda: types)
-    monkeypatch.setattr("porter.config.transform_types", lambda: types)
+    monkeypatch.setattr("porter.engine.config.transform_types", lambda: types)
     result = invoke("convert", str(CLEAN), "--report", "/dev/null")
     assert result.exit_code == 3
     assert result.stdout == CLEAN.read_text()  # the crash lost nothing

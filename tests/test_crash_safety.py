@@ -17,10 +17,10 @@ import pytest
 from conftest import FIXTURES
 from typer.testing import CliRunner
 
-from porter import writing
+from porter.running import writing
 from porter.cli import app
-from porter.pipeline import Pipeline
-from porter.writing import BackupExists, keep_backup, safe_join, write_atomic
+from porter.engine.pipeline import Pipeline
+from porter.running.writing import BackupExists, keep_backup, safe_join, write_atomic
 
 runner = CliRunner()
 GOOD = FIXTURES / "quickstart" / "input.yaml"
@@ -204,7 +204,8 @@ def test_a_symlink_in_the_output_directory_cannot_lead_outside(tmp_path, monkeyp
 
 
 def test_chart_output_names_stay_inside_the_output_directory(tmp_path):
-    from porter.inputs import ChartInput, discover
+    from porter.charts.inputs import ChartInput
+    from porter.running.inputs import discover
 
     chart = tmp_path / "charts" / ".." / "charts" / "web"
     chart.mkdir(parents=True)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from conftest import DiffSnapshot, JsonSnapshot, YamlSnapshot, convert_case
 
+from porter.engine.pipeline import Pipeline
 from porter.outputs import report_json, unified_diff
-from porter.parsing import compose
-from porter.pipeline import Pipeline
+from porter.yamledit.parsing import compose
 
 
 def test_output(case, snapshot):
@@ -55,7 +55,7 @@ def test_findings_point_at_their_key(case):
 
 def test_output_passes_validation(case):
     """Every converted pod spec passes the API server's Windows rules and every changed
-    document its OpenAPI schema (porter.validation), except where porter said it did not
+    document its OpenAPI schema (porter.kube.validation), except where porter said it did not
     convert: see tests/validating.py for exactly what is excused and why."""
     from validating import check_result, describe
 

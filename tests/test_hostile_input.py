@@ -24,8 +24,8 @@ from conftest import FIXTURES
 from typer.testing import CliRunner
 
 from porter.cli import app
-from porter.parsing import compose
-from porter.plaindata import MAX_ALIAS_NODES, MAX_DEPTH
+from porter.yamledit.parsing import compose
+from porter.yamledit.plaindata import MAX_ALIAS_NODES, MAX_DEPTH
 
 runner = CliRunner()
 GOOD = FIXTURES / "quickstart" / "input.yaml"
@@ -361,7 +361,7 @@ def test_odd_input_is_converted_or_passed_through(tmp_path, monkeypatch, name):
     again = invoke("convert", f"out/{name}", "-o", "again", "-q")
     assert again.exit_code == case.exit_code
     assert (tmp_path / "again" / name).read_bytes() == out
-    from porter.textfile import decode
+    from porter.yamledit.textfile import decode
 
     source, converted = decode(case.content, name), decode(out, name)
     assert (converted.encoding, converted.bom) == (source.encoding, source.bom)
@@ -419,7 +419,7 @@ def test_unknown_kind_with_a_pod_template_is_reported_not_examined(tmp_path, mon
 def test_a_crash_costs_only_its_own_file(tmp_path, monkeypatch):
     """A bug in porter (here: one that raises on one file's text) is an internal error for
     that file, left unchanged; the other files are still converted and written."""
-    from porter.pipeline import Pipeline
+    from porter.engine.pipeline import Pipeline
 
     original = Pipeline.convert_text
 

@@ -8,7 +8,7 @@ import yaml
 from typer.testing import CliRunner
 
 from porter.cli import app
-from porter.krm import field_path
+from porter.krm.function import field_path
 
 runner = CliRunner()
 

@@ -14,10 +14,11 @@ from preflight_cases import CASES, PREFLIGHT, arguments, case_findings
 from typer.testing import CliRunner
 
 from porter.cli import app
+from porter.engine.findings import Severity
+from porter.engine.registry import all_rules, find_rule
 from porter.errors import InputError
-from porter.findings import Severity
-from porter.preflight import (
-    RULES,
+from porter.kube.windows_versions import target
+from porter.preflight.cluster import (
     JsonFile,
     check,
     default_windows_sku,
@@ -25,8 +26,7 @@ from porter.preflight import (
     minor_version,
     read_json,
 )
-from porter.registry import all_rules, find_rule
-from porter.windows_versions import target
+from porter.preflight.rules import RULES
 
 runner = CliRunner()
 LTSC2022 = target("ltsc2022")

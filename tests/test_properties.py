@@ -25,17 +25,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from porter.config import Config
-from porter.diffing import diff, same
-from porter.documents import Document
-from porter.emitting import plain_is_safe
-from porter.findings import parse_pointer
-from porter.parsing import compose
-from porter.pipeline import Pipeline
-from porter.plaindata import build, clone
-from porter.splicing import LineIndex, SharedNodeError, Splicer, apply_edits
-from porter.textfile import decode
-from porter.workloads import CONTAINER_LISTS, pod_specs
+from porter.engine.config import Config
+from porter.engine.pipeline import Pipeline
+from porter.kube.workloads import CONTAINER_LISTS, pod_specs
+from porter.yamledit.diffing import diff, same
+from porter.yamledit.documents import Document
+from porter.yamledit.emitting import plain_is_safe
+from porter.yamledit.parsing import compose
+from porter.yamledit.plaindata import build, clone
+from porter.yamledit.pointer import parse_pointer
+from porter.yamledit.splicing import LineIndex, SharedNodeError, Splicer, apply_edits
+from porter.yamledit.textfile import decode
 
 SETTINGS = settings(max_examples=120, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

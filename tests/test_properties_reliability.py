@@ -21,10 +21,11 @@ from hypothesis import strategies as st
 from test_properties import Stream, streams
 from validating import check_result, describe
 
-from porter.findings import Finding, parse_pointer
-from porter.parsing import compose
-from porter.pipeline import Pipeline
-from porter.plaindata import build
+from porter.engine.findings import Finding
+from porter.engine.pipeline import Pipeline
+from porter.yamledit.parsing import compose
+from porter.yamledit.plaindata import build
+from porter.yamledit.pointer import parse_pointer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "fuzz"))
 import targets
@@ -37,7 +38,7 @@ FULL = Pipeline()
 @SETTINGS
 @given(streams())
 def test_converted_pod_specs_pass_the_windows_validation_helper(stream: Stream) -> None:
-    """porter.validation's Windows rules hold for every pod spec porter converted (see
+    """porter.kube.validation's Windows rules hold for every pod spec porter converted (see
     tests/validating.py for what porter's own findings excuse). Workloads kept on Linux
     are not converted: they are checked by tests/test_properties.py (pinned, otherwise
     untouched)."""
@@ -188,7 +189,7 @@ def test_mangled_streams_never_crash(text: str, encoding: tuple[str, bytes]) -> 
 @given(streams(), st.sampled_from(ENCODINGS[2:]))
 def test_other_encodings_convert_exactly_like_utf8(stream: Stream,
                                                    encoding: tuple[str, bytes]) -> None:
-    from porter.textfile import decode
+    from porter.yamledit.textfile import decode
 
     data = encoding[1] + stream.text.encode(encoding[0])
     source = decode(data, "in.yaml")

@@ -19,9 +19,9 @@ import pytest
 from conftest import FIXTURES, ROOT, DiffSnapshot, JsonSnapshot, YamlSnapshot, convert_case
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
-from porter.diffing import same
-from porter.documents import resource_of
-from porter.findings import Finding, Resource, Severity
+from porter.engine.findings import Finding, Severity
+from porter.engine.results import DocumentPatch, FileResult
+from porter.kube.resources import Resource, resource_of
 from porter.outputs import (
     github,
     json_patch,
@@ -32,10 +32,10 @@ from porter.outputs import (
     summary,
     unified_diff,
 )
-from porter.parsing import compose
-from porter.plaindata import build
-from porter.results import DocumentPatch, FileResult
-from porter.textfile import SourceText
+from porter.yamledit.diffing import same
+from porter.yamledit.parsing import compose
+from porter.yamledit.plaindata import build
+from porter.yamledit.textfile import SourceText
 
 
 class TextSnapshot(SingleFileSnapshotExtension):

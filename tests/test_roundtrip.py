@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from conftest import CASES, CORPUS, FIXTURES
 
-from porter.config import Config
+from porter.engine.config import Config
+from porter.engine.pipeline import Pipeline
 from porter.errors import InputError, PorterError
-from porter.findings import parse_pointer
-from porter.parsing import compose
-from porter.pipeline import Pipeline
-from porter.textfile import decode
+from porter.yamledit.parsing import compose
+from porter.yamledit.pointer import parse_pointer
+from porter.yamledit.textfile import decode
 
 NO_OP = Config(only=frozenset())
 
@@ -84,8 +84,8 @@ def test_corpus_no_op_identical_and_conversion_touches_only_changed_fields():
 
 def _lines_outside_changes(text: str, result) -> list[int]:
     """Input lines that differ in the output but lie outside every removed or replaced node."""
-    from porter.documents import Document
-    from porter.splicing import LineIndex, Splicer
+    from porter.yamledit.documents import Document
+    from porter.yamledit.splicing import LineIndex, Splicer
 
     raws = compose(text, "x")
     lines = LineIndex(text)

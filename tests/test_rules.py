@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import CASES, convert_case
 
-from porter.registry import all_rules, transform_types
-from porter.transform import PodSpecTransform
+from porter.engine.registry import all_rules, transform_types
+from porter.engine.transform import PodSpecTransform
 
 SECTIONS = ("Converts:", "Why:", "Example:", "Cannot convert:", "Source:")
 # Raised only when porter itself fails: exercised by tests/test_cli.py with a crashing plug-in.

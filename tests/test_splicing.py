@@ -13,13 +13,13 @@ from typing import Any
 
 import pytest
 
-from porter.diffing import diff, same
-from porter.documents import Document
-from porter.emitting import plain_is_safe, scalar
-from porter.parsing import compose
-from porter.pipeline import Pipeline
-from porter.plaindata import build, clone
-from porter.splicing import LineIndex, SharedNodeError, Splicer, apply_edits
+from porter.engine.pipeline import Pipeline
+from porter.yamledit.diffing import diff, same
+from porter.yamledit.documents import Document
+from porter.yamledit.emitting import plain_is_safe, scalar
+from porter.yamledit.parsing import compose
+from porter.yamledit.plaindata import build, clone
+from porter.yamledit.splicing import LineIndex, SharedNodeError, Splicer, apply_edits
 
 EditFn = Callable[[Any], object]
 

@@ -6,14 +6,14 @@ import textwrap
 
 import pytest
 import yaml
+from porter.transforms.mount_paths import Options as MountOptions
+from porter.transforms.mount_paths import windows_path
+from porter.transforms.nfs_to_azure_files import share_name
 
-from porter.config import Config, config_from_mapping
+from porter.engine.config import Config, config_from_mapping
+from porter.engine.pipeline import Pipeline
 from porter.errors import ConfigError
-from porter.pipeline import Pipeline
-from transforms.mount_paths import Options as MountOptions
-from transforms.mount_paths import windows_path
-from transforms.nfs_to_azure_files import share_name
-from transforms.os_scheduling import parse_taint, tolerates
+from porter.kube.scheduling import parse_taint, tolerates
 
 
 def convert(text: str, config: Config | None = None):
@@ -257,7 +257,7 @@ def test_windows_builds_of_node_agents_are_not_pinned_to_linux():
 
 
 def test_a_splicer_bug_falls_back_to_the_ruamel_writer(monkeypatch):
-    from porter import splicing
+    from porter.yamledit import splicing
 
     def broken(self, ops):
         raise KeyError("splicer bug")

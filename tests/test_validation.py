@@ -1,4 +1,4 @@
-"""porter.validation: small cases that must fail (so the checks cannot pass vacuously), cases
+"""porter.kube.validation: small cases that must fail (so the checks cannot pass vacuously), cases
 that must pass, and the check over the real corpus when ../shared/corpus is there."""
 
 from __future__ import annotations
@@ -11,11 +11,10 @@ import pytest
 from conftest import CASES, CORPUS, case_config, convert_case
 from validating import Checked, check_result, describe
 
-from porter.config import Config
+from porter.engine.config import Config
+from porter.engine.pipeline import Pipeline
 from porter.errors import PorterError
-from porter.pipeline import Pipeline
-from porter.textfile import decode
-from porter.validation import (
+from porter.kube.validation import (
     Violation,
     has_schema,
     run_as_user_name_errors,
@@ -25,6 +24,7 @@ from porter.validation import (
     violations,
     windows_violations,
 )
+from porter.yamledit.textfile import decode
 
 POD = "/spec/template/spec"
 

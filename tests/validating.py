@@ -1,4 +1,4 @@
-"""Test helper: check what porter wrote with :mod:`porter.validation`, before against after.
+"""Test helper: check what porter wrote with :mod:`porter.kube.validation`, before against after.
 
 Used by the fixture tests and the corpus test. A violation in porter's output counts against
 porter unless one of these holds:
@@ -24,17 +24,17 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from porter.documents import Document
-from porter.findings import Finding, Severity
-from porter.parsing import compose, segments
-from porter.results import FileResult
-from porter.validation import (
+from porter.engine.findings import Finding, Severity
+from porter.engine.results import FileResult
+from porter.kube.validation import (
     Violation,
     has_schema,
     plain_pod_specs,
     schema_violations,
     windows_violations,
 )
+from porter.yamledit.documents import Document
+from porter.yamledit.parsing import compose, segments
 
 NOT_CONVERTED = frozenset({"yaml-aliases", "yaml-custom-tag", "internal-error"})
 """Rules whose finding means the whole document was written back unchanged."""

@@ -8,9 +8,9 @@ signal handling.
 
 from __future__ import annotations
 
-from porter.findings import Severity
-from porter.transform import Context, PodSpecTransform, Rule
-from porter.workloads import PodSpec
+from porter.engine.findings import Severity
+from porter.engine.transform import Context, PodSpecTransform, Rule
+from porter.kube.workloads import PodSpec
 
 SHUTDOWN = Rule(
     code="shutdown-signals",

@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from porter.findings import Severity
-from porter.transform import Context, PodSpecTransform, Rule
-from porter.workloads import PodSpec
+from porter.engine.findings import Severity
+from porter.engine.transform import Context, PodSpecTransform, Rule
+from porter.kube.workloads import PodSpec
 
 _URL = "https://kubernetes.io/docs/concepts/storage/windows-storage/"
 

@@ -18,10 +18,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from porter.findings import Severity
-from porter.transform import Context, PodSpecTransform, Rule
-from porter.windows_versions import WINDOWS_HINTS, image_version
-from porter.workloads import PodSpec
+from porter.engine.findings import Severity
+from porter.engine.transform import Context, PodSpecTransform, Rule
+from porter.kube.windows_versions import WINDOWS_HINTS, image_version
+from porter.kube.workloads import PodSpec
 
 _VC = ("Windows container version compatibility (process isolation: build must match); "
        "AKS Windows best practices")

@@ -26,11 +26,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from porter.dictedit import child, replace_key
-from porter.findings import Severity
-from porter.transform import Context, Rule, Transform
-from porter.windows_versions import WINDOWS_HINTS, image_version
-from porter.workloads import PodSpec, pod_specs
+from porter.engine.findings import Severity
+from porter.engine.transform import Context, Rule, Transform
+from porter.kube.windows_versions import WINDOWS_HINTS, image_version
+from porter.kube.workloads import PodSpec, pod_specs
+from porter.yamledit.dictedit import child, replace_key
 
 ANNOTATION = "winporter.dev/keep-on-linux"
 SKIP_ANNOTATION = "winporter.dev/skip"

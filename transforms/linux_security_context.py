@@ -18,11 +18,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from porter.dictedit import child
-from porter.documents import Path
-from porter.findings import Severity
-from porter.transform import Context, PodSpecTransform, Rule
-from porter.workloads import PodSpec
+from porter.engine.findings import Severity
+from porter.engine.transform import Context, PodSpecTransform, Rule
+from porter.kube.workloads import PodSpec
+from porter.yamledit.dictedit import child
+from porter.yamledit.documents import Path
 
 _SOURCE = ("Kubernetes API validation, validateWindows in pkg/apis/core/validation/"
            "validation.go (KEP-2802, IdentifyPodOS); Windows intro.md, field compatibility")

@@ -17,9 +17,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from porter.findings import Severity
-from porter.transform import Context, PodSpecTransform, Rule
-from porter.workloads import PodSpec
+from porter.engine.findings import Severity
+from porter.engine.transform import Context, PodSpecTransform, Rule
+from porter.kube.workloads import PodSpec
 
 _WINDOWS_PATH = re.compile(r"^([A-Za-z]:|\\\\)")
 _DRIVE = re.compile(r"^[A-Za-z]:(\\.*)?$")

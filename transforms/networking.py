@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from porter.findings import Severity
-from porter.transform import Context, PodSpecTransform, Rule
-from porter.workloads import PodSpec
+from porter.engine.findings import Severity
+from porter.engine.transform import Context, PodSpecTransform, Rule
+from porter.kube.workloads import PodSpec
 
 _NET_URL = "https://kubernetes.io/docs/concepts/services-networking/windows-networking/"
 _DNS_URL = "https://kubernetes.io/docs/concepts/services-networking/dns-pod-service/#dns-windows"

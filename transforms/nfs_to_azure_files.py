@@ -25,10 +25,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from porter.dictedit import replace_key
-from porter.findings import Severity
-from porter.transform import Context, PodSpecTransform, Rule
-from porter.workloads import PodSpec
+from porter.engine.findings import Severity
+from porter.engine.transform import Context, PodSpecTransform, Rule
+from porter.kube.workloads import PodSpec
+from porter.yamledit.dictedit import replace_key
 
 DRIVER = "file.csi.azure.com"
 

@@ -26,15 +26,17 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from porter.dictedit import child, replace_key
-from porter.findings import Severity
-from porter.transform import Context, PodSpecTransform, Rule
-from porter.workloads import PodSpec
-
-OS_LABEL = "kubernetes.io/os"
-BETA_OS_LABEL = "beta.kubernetes.io/os"
-_TAINT = re.compile(r"^(?P<key>[^=:\s]+)(=(?P<value>[^:\s]*))?:(?P<effect>NoSchedule|"
-                    r"PreferNoSchedule|NoExecute)$")
+from porter.engine.findings import Severity
+from porter.engine.transform import Context, PodSpecTransform, Rule
+from porter.kube.scheduling import (
+    BETA_OS_LABEL,
+    BUILD_LABEL,
+    OS_LABEL,
+    parse_taint,
+    tolerates,
+)
+from porter.kube.workloads import PodSpec
+from porter.yamledit.dictedit import child, replace_key
 
 LINUX_SELECTOR = Rule(
     code="linux-selector-replaced",
@@ -61,7 +63,6 @@ LINUX_SELECTOR = Rule(
 )
 
 
-BUILD_LABEL = "node.kubernetes.io/windows-build"
 _NAME = re.compile(r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
 
 RUNTIME_CLASS = Rule(
@@ -112,52 +113,11 @@ class Options:
     runtime_class: str | None = None
 
     def __post_init__(self) -> None:
-        if self.toleration and not _TAINT.match(self.toleration):
+        if self.toleration and parse_taint(self.toleration) is None:
             raise ValueError(f"toleration must look like key[=value]:Effect, "
                              f"not {self.toleration!r}")
         if self.runtime_class is not None and not _NAME.match(self.runtime_class):
             raise ValueError(f"runtime-class {self.runtime_class!r} is not a valid name")
-
-
-def runtime_class(name: str, build: str, toleration: str) -> dict[str, Any]:
-    """A RuntimeClass for Windows process isolation on nodes of ``build``."""
-    scheduling: dict[str, Any] = {"nodeSelector": {OS_LABEL: "windows",
-                                                   "kubernetes.io/arch": "amd64",
-                                                   BUILD_LABEL: build}}
-    wanted = parse_taint(toleration) if toleration else None
-    if wanted:
-        scheduling["tolerations"] = [wanted]
-    return {"apiVersion": "node.k8s.io/v1", "kind": "RuntimeClass",
-            "metadata": {"name": name}, "handler": "runhcs-wcow-process",
-            "scheduling": scheduling}
-
-
-def parse_taint(text: str) -> dict[str, str] | None:
-    """The toleration that matches a ``key[=value]:Effect`` taint."""
-    match = _TAINT.match(text)
-    if not match:
-        return None
-    toleration = {"key": match["key"]}
-    if match["value"]:
-        toleration |= {"operator": "Equal", "value": match["value"]}
-    else:
-        toleration["operator"] = "Exists"
-    toleration["effect"] = match["effect"]
-    return toleration
-
-
-def tolerates(existing: Any, wanted: dict[str, str]) -> bool:
-    """Does toleration ``existing`` already tolerate the taint ``wanted`` tolerates?"""
-    if not isinstance(existing, dict):
-        return False
-    effect = existing.get("effect")
-    if effect not in (None, "", wanted["effect"]):
-        return False
-    operator = existing.get("operator") or "Equal"
-    key = existing.get("key")
-    if operator == "Exists":
-        return key in (None, "", wanted["key"])
-    return key == wanted["key"] and str(existing.get("value", "")) == wanted.get("value", "")
 
 
 class OsScheduling(PodSpecTransform):

@@ -19,11 +19,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from porter.dictedit import replace_key
-from porter.documents import Document, Path
-from porter.findings import Severity
-from porter.transform import Context, Rule, Transform
-from transforms.nfs_to_azure_files import share_name
+from porter.transforms.nfs_to_azure_files import share_name
+
+from porter.engine.findings import Severity
+from porter.engine.transform import Context, Rule, Transform
+from porter.yamledit.dictedit import replace_key
+from porter.yamledit.documents import Document, Path
 
 FILE_DRIVER = "file.csi.azure.com"
 DISK_DRIVER = "disk.csi.azure.com"

@@ -7,9 +7,9 @@ so they are removed and reported. CPU and memory requests and limits stay (pod-l
 
 from __future__ import annotations
 
-from porter.findings import Severity
-from porter.transform import Context, PodSpecTransform, Rule
-from porter.workloads import PodSpec
+from porter.engine.findings import Severity
+from porter.engine.transform import Context, PodSpecTransform, Rule
+from porter.kube.workloads import PodSpec
 
 HUGEPAGES = Rule(
     code="hugepages",

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from porter.findings import Severity
-from porter.transform import Context, PodSpecTransform, Rule
-from porter.workloads import PodSpec
+from porter.engine.findings import Severity
+from porter.engine.transform import Context, PodSpecTransform, Rule
+from porter.kube.workloads import PodSpec
 
 _URL = "https://kubernetes.io/docs/concepts/storage/windows-storage/"
 SMB_DRIVERS = frozenset({"file.csi.azure.com", "smb.csi.k8s.io"})

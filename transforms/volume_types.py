@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from porter.dictedit import replace_key
-from porter.findings import Severity
-from porter.transform import Context, PodSpecTransform, Rule
-from porter.workloads import PodSpec
+from porter.engine.findings import Severity
+from porter.engine.transform import Context, PodSpecTransform, Rule
+from porter.kube.workloads import PodSpec
+from porter.yamledit.dictedit import replace_key
 
 _STORAGE_URL = "https://kubernetes.io/docs/concepts/storage/windows-storage/"
 UNSUPPORTED_TYPES = ("iscsi", "rbd", "cephfs", "glusterfs", "fc", "flexVolume", "flocker",

@@ -14,11 +14,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from porter.dictedit import child
-from porter.documents import Path
-from porter.findings import Severity
-from porter.transform import Context, PodSpecTransform, Rule
-from porter.workloads import PodSpec
+from porter.engine.findings import Severity
+from porter.engine.transform import Context, PodSpecTransform, Rule
+from porter.kube.workloads import PodSpec
+from porter.yamledit.dictedit import child
+from porter.yamledit.documents import Path
 
 _GMSA_URL = "https://kubernetes.io/docs/tasks/configure-pod-container/configure-gmsa/"
 _RAUN_URL = "https://kubernetes.io/docs/tasks/configure-pod-container/configure-runasusername/"

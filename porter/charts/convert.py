@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING
 from porter.charts.manifests import source_ranges
 from porter.charts.render import Engine, RenderOptions, find_engine
 from porter.charts.templates import TemplateFiles, attribute
+from porter.engine.pipeline import Pipeline
+from porter.engine.results import FileResult
 from porter.errors import InputError
-from porter.pipeline import Pipeline
-from porter.results import FileResult
-from porter.textfile import SourceText
+from porter.yamledit.textfile import SourceText
 
 if TYPE_CHECKING:
+    from porter.charts.inputs import ChartInput
     from porter.charts.overlay import Overlay
-    from porter.inputs import ChartInput
 
 RENDERED = "the rendered chart (as porter convert CHART and helm template print it)"
 

@@ -25,12 +25,14 @@ from porter.charts.manifests import Manifest, source_at, source_ranges
 from porter.charts.render import Engine, Rendered, RenderOptions
 from porter.charts.templates import TemplateFiles, template_line
 from porter.charts.values import ValuePath, dotted, get, put, walk
-from porter.documents import Document
+from porter.engine.findings import Finding
+from porter.engine.pipeline import Pipeline
 from porter.errors import InputError, PorterError
-from porter.findings import Finding, Resource, json_pointer, parse_pointer
-from porter.parsing import compose
-from porter.pipeline import Pipeline
-from porter.plaindata import clone
+from porter.kube.resources import Resource
+from porter.yamledit.documents import Document
+from porter.yamledit.parsing import compose
+from porter.yamledit.plaindata import clone
+from porter.yamledit.pointer import json_pointer, parse_pointer
 
 Pointer = tuple[str | int, ...]
 _CANDIDATE = re.compile(r"nodeselector|toleration|affinity|securitycontext|volume|mount|"

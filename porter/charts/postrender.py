@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from porter.charts.manifests import source_ranges
 from porter.charts.templates import TemplateFiles, attribute
+from porter.engine.pipeline import Pipeline
+from porter.engine.results import FileResult
 from porter.errors import InputError
-from porter.pipeline import Pipeline
-from porter.results import FileResult
-from porter.textfile import decode
+from porter.yamledit.textfile import decode
 
 NAME = "<stdin>"
 WHERE = "the manifests Helm passed on standard input"

@@ -11,7 +11,7 @@ from pathlib import Path, PurePosixPath
 import yaml
 
 from porter.charts.manifests import SourceRange, source_at
-from porter.findings import Finding
+from porter.engine.findings import Finding
 
 
 class TemplateFiles:

@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from porter.errors import InputError
-from porter.plaindata import clone
+from porter.yamledit.plaindata import clone
 
 ValuePath = tuple[str, ...]
 

@@ -8,10 +8,10 @@ from pathlib import Path
 from porter.charts.convert import ChartOptions, ChartResult
 from porter.charts.render import RenderOptions, is_chart
 from porter.commands.common import err
+from porter.engine.results import FileResult
 from porter.errors import ConfigError
 from porter.outputs import values_overlay
-from porter.results import FileResult
-from porter.writing import write_atomic
+from porter.running.writing import write_atomic
 
 
 def chart_options(paths: list[str], values: list[Path], set_values: list[str],

@@ -40,11 +40,11 @@ from porter.commands.options import (
     Toleration,
     TransformOption,
 )
-from porter.config import Config
+from porter.engine.config import Config
+from porter.engine.results import FileResult
 from porter.errors import ConfigError
 from porter.outputs import json_patch, summary, unified_diff
-from porter.results import FileResult
-from porter.run import convert_paths
+from porter.running.run import convert_paths
 
 
 def _lenient(results: Iterable[FileResult]) -> Iterator[FileResult]:

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import typer
 
-from porter.config import Config, load_config
+from porter.engine.config import Config, load_config
+from porter.engine.results import FileResult
+from porter.engine.suppression import suppress
 from porter.errors import ConfigError, PorterError
 from porter.outputs import github, report_json, report_jsonl, report_text, sarif
-from porter.results import FileResult
-from porter.suppression import suppress
-from porter.writing import write_atomic
+from porter.running.writing import write_atomic
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 

@@ -38,6 +38,7 @@ from porter.commands.options import (
     TransformOption,
 )
 from porter.commands.progress import progress_bar
+from porter.engine.results import FileResult
 from porter.errors import ConfigError, PorterError
 from porter.outputs import (
     json_patch,
@@ -47,10 +48,9 @@ from porter.outputs import (
     summary,
     unified_diff,
 )
-from porter.parallel import default_jobs
-from porter.results import FileResult
-from porter.run import convert_paths
-from porter.writing import BackupExists, keep_backup, safe_join, write_atomic
+from porter.running.parallel import default_jobs
+from porter.running.run import convert_paths
+from porter.running.writing import BackupExists, keep_backup, safe_join, write_atomic
 
 
 def _write_overlay(results: list[FileResult], directory: Path, quiet: bool) -> str:

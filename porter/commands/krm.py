@@ -14,8 +14,8 @@ from porter.commands.options import (
     Quiet,
 )
 from porter.errors import PorterError
-from porter.krm import run
-from porter.textfile import decode
+from porter.krm.function import run
+from porter.yamledit.textfile import decode
 
 
 def krm(

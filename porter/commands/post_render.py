@@ -21,9 +21,9 @@ from porter.commands.options import (
     Toleration,
     TransformOption,
 )
+from porter.engine.pipeline import Pipeline
 from porter.outputs import report_json, report_text, summary
-from porter.pipeline import Pipeline
-from porter.writing import write_atomic
+from porter.running.writing import write_atomic
 
 
 def post_render_command(

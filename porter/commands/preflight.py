@@ -21,14 +21,14 @@ from porter.commands.options import (
     Debug,
     Quiet,
 )
+from porter.engine.findings import Severity
+from porter.engine.results import FileResult
 from porter.errors import ConfigError, InputError, PorterError
-from porter.findings import Severity
+from porter.kube.windows_versions import DEFAULT_TARGET, target
 from porter.outputs import report_json, report_text, summary
-from porter.preflight import JsonFile, check, describe, read_json
-from porter.results import FileResult
-from porter.textfile import decode
-from porter.windows_versions import DEFAULT_TARGET, target
-from porter.writing import write_atomic
+from porter.preflight.cluster import JsonFile, check, describe, read_json
+from porter.running.writing import write_atomic
+from porter.yamledit.textfile import decode
 
 
 def _read(path: Path, results: list[FileResult]) -> JsonFile | None:

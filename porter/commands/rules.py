@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 
 from porter.commands.common import EXIT_INPUT, err
+from porter.engine.registry import all_rules, find_rule, transform_by_id, transform_types
 from porter.errors import ConfigError, PorterError
-from porter.registry import all_rules, find_rule, transform_by_id, transform_types
 
 
 def rules() -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from porter.findings import Severity
-from porter.results import FileResult
+from porter.engine.findings import Severity
+from porter.engine.results import FileResult
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 

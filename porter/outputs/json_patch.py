@@ -15,12 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from porter.documents import resource_of
+from porter.engine.results import DocumentPatch, FileResult
 from porter.errors import PorterError
-from porter.findings import Resource
-from porter.parsing import compose
-from porter.plaindata import build
-from porter.results import DocumentPatch, FileResult
+from porter.kube.resources import Resource, resource_of
+from porter.yamledit.parsing import compose
+from porter.yamledit.plaindata import build
 
 VERSION = 1
 _ITEM = re.compile(r"/items/(\d+)(?=/)")

@@ -14,10 +14,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from porter import __version__
-from porter.findings import Resource
+from porter.engine.results import FileResult
+from porter.kube.resources import Resource
 from porter.outputs.json_patch import ResourcePatch, resource_patches
-from porter.results import FileResult
+from porter.version import __version__
 
 FILE_NAME = "kustomization.yaml"
 LOAD_RESTRICTOR = "--load-restrictor LoadRestrictionsNone"

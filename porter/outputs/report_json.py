@@ -6,8 +6,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from porter.findings import Severity
-from porter.results import FileResult
+from porter.engine.findings import Severity
+from porter.engine.results import FileResult
 
 VERSION = 1
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+from porter.engine.results import FileResult
 from porter.outputs.report_json import file_entry, summary_entry
-from porter.results import FileResult
 
 
 def file_lines(result: FileResult) -> str:

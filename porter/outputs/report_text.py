@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from porter.results import FileResult
+from porter.engine.results import FileResult
 
 
 def render(results: Sequence[FileResult]) -> str:

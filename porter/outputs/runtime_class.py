@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from porter.config import Config
-from porter.emitting import Layout, mapping_after_dash
-from transforms.os_scheduling import runtime_class
+from porter.engine.config import Config
+from porter.kube.scheduling import runtime_class
+from porter.yamledit.emitting import Layout, mapping_after_dash
 
 
 def render(config: Config) -> str | None:

@@ -15,12 +15,12 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
-from porter import __version__
+from porter.engine.findings import Finding, Severity
+from porter.engine.registry import all_rules
+from porter.engine.results import FileResult
+from porter.engine.transform import Rule
 from porter.errors import PorterError
-from porter.findings import Finding, Severity
-from porter.registry import all_rules
-from porter.results import FileResult
-from porter.transform import Rule
+from porter.version import __version__
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"

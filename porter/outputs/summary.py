@@ -7,8 +7,8 @@ import textwrap
 from collections import Counter
 from collections.abc import Sequence
 
-from porter.findings import Severity
-from porter.results import FileResult
+from porter.engine.findings import Severity
+from porter.engine.results import FileResult
 
 WIDTH = 80
 MAX_FILES = 5

@@ -11,7 +11,7 @@ import difflib
 import re
 from collections.abc import Iterable
 
-from porter.results import FileResult
+from porter.engine.results import FileResult
 
 NO_NEWLINE = "\\ No newline at end of file\n"
 

@@ -13,10 +13,11 @@ import jsonpatch
 import yaml
 from ruamel.yaml import YAML
 
-from porter.config import Config, config_from_mapping
+from porter.engine.config import Config, config_from_mapping
+from porter.engine.findings import Finding, Severity
+from porter.engine.pipeline import Pipeline
 from porter.errors import ConfigError, InputError
-from porter.findings import Finding, Severity, parse_pointer
-from porter.pipeline import Pipeline
+from porter.yamledit.pointer import parse_pointer
 
 API_VERSION = "config.kubernetes.io/v1"
 _PATH_KEYS = ("internal.config.kubernetes.io/path", "config.kubernetes.io/path")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from porter.errors import InputError
+from porter.yamledit.errors import InputError
 
 PLAIN = "?plain"
 """Tag given to untagged plain scalars: resolved later, the way the API server resolves them."""

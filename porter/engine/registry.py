@@ -5,12 +5,13 @@ from __future__ import annotations
 from functools import cache
 from importlib.metadata import entry_points
 
+from porter.engine.findings import Severity
+from porter.engine.transform import Rule, Transform
 from porter.errors import ConfigError
-from porter.findings import Severity
-from porter.preflight import RULES as PREFLIGHT_RULES
-from porter.transform import Rule, Transform
 
 GROUP = "porter.transforms"
+RULE_GROUP = "porter.rules"
+"""Rule sets of features that are not transforms (``porter preflight``'s cluster checks)."""
 
 
 @cache
@@ -136,11 +137,27 @@ NOT_EXAMINED = Rule(
 CORE_RULES = (INTERNAL_ERROR, ALIASES, CUSTOM_TAG, NOT_EXAMINED)
 
 
+@cache
+def rule_sets() -> tuple[tuple[str, tuple[Rule, ...]], ...]:
+    """The rule sets registered under ``porter.rules`` (entry point name: their owner)."""
+    found = []
+    for entry in sorted(entry_points(group=RULE_GROUP), key=lambda e: e.name):
+        try:
+            loaded = tuple(entry.load())
+        except Exception as exc:
+            raise ConfigError(f"rule set {entry.name!r} failed to load: {exc}") from None
+        if not all(isinstance(rule, Rule) for rule in loaded):
+            raise ConfigError(f"entry point {entry.name!r} is not a sequence of porter Rules")
+        found.append((entry.name, loaded))
+    return tuple(found)
+
+
 def all_rules() -> list[tuple[str, Rule]]:
     """Every rule with the id of the transform that raises it (``porter`` for core rules,
     ``preflight`` for the cluster checks of ``porter preflight``)."""
     rules = [("porter", rule) for rule in CORE_RULES]
-    rules.extend(("preflight", rule) for rule in PREFLIGHT_RULES)
+    for owner, rule_set in rule_sets():
+        rules.extend((owner, rule) for rule in rule_set)
     for transform in transform_types():
         rules.extend((transform.id, rule) for rule in transform.rules)
     return rules

@@ -12,8 +12,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from porter.documents import Path
-from porter.findings import json_pointer
+from porter.yamledit.documents import Path
+from porter.yamledit.pointer import json_pointer
 
 START = object()
 """Anchor of an insertion before every surviving sibling."""

@@ -9,10 +9,10 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-from porter.config import Config
-from porter.inputs import InputFile
-from porter.pipeline import Pipeline
-from porter.results import FileResult
+from porter.engine.config import Config
+from porter.engine.pipeline import Pipeline
+from porter.engine.results import FileResult
+from porter.running.inputs import InputFile
 
 _pipeline: Pipeline | None = None
 
@@ -23,7 +23,7 @@ def _start(config: Config) -> None:
 
 
 def _convert(item: InputFile) -> FileResult:
-    from porter.run import convert_input
+    from porter.running.convert_file import convert_input
 
     assert _pipeline is not None
     return convert_input(item, _pipeline)

@@ -12,7 +12,7 @@ Two independent checks, exposed together through :func:`violations`:
   shipped by the ``kubernetes-validate`` package (strict: unknown fields are errors, as with
   ``kubectl apply``'s default ``--validate=strict``).
 
-Both work on plain data (what :class:`porter.documents.Document` builds) and return
+Both work on plain data (what :class:`porter.yamledit.documents.Document` builds) and return
 :class:`Violation` objects: an RFC 6901 pointer into the document and a message.
 """
 
@@ -24,13 +24,13 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, cast
 
-from porter.findings import json_pointer
-from porter.workloads import CONTAINER_LISTS, PodSpec, pod_specs, resources
+from porter.kube.workloads import CONTAINER_LISTS, PodSpec, pod_specs, resources
+from porter.yamledit.pointer import json_pointer
 
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
 
-    from porter.documents import Document, Path
+    from porter.yamledit.documents import Document, Path
 
 OS_LABEL = "kubernetes.io/os"
 WINDOWS = "windows"
@@ -126,7 +126,7 @@ def _get(mapping: Any, path: tuple[str, ...]) -> Any:
 
 
 class _PlainDocument:
-    """Just what :func:`porter.workloads.pod_specs` reads of a document: its data."""
+    """Just what :func:`porter.kube.workloads.pod_specs` reads of a document: its data."""
 
     def __init__(self, data: Any) -> None:
         self.data = data
@@ -479,10 +479,10 @@ def violations(data: Any, schema: bool = True, version: str | None = None,
 def plain_documents(text: str, name: str = "-",
                     wanted: re.Pattern[str] | None = None) -> dict[int, Any]:
     """The plain data of the documents of a YAML stream, by index (raises InputError for bad
-    YAML). With ``wanted`` (a pattern such as :attr:`porter.pipeline.Pipeline.wanted`), only
+    YAML). With ``wanted`` (a pattern such as :attr:`porter.engine.pipeline.Pipeline.wanted`), only
     the documents whose text it matches are parsed, as the pipeline does."""
-    from porter.parsing import compose, segments
-    from porter.plaindata import build
+    from porter.yamledit.parsing import compose, segments
+    from porter.yamledit.plaindata import build
 
     raws = compose(text, name) if wanted is None else \
         [raw for piece in segments(text, name, wanted) for raw in piece.documents or ()]

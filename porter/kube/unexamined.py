@@ -1,10 +1,10 @@
 """Pod templates porter does not examine: pod specs inside resources of kinds it does not
 convert (custom resources such as Argo Rollouts, Knative Services, operators' CRs).
 
-porter converts only the workload kinds it knows (``porter.workloads``); a pod template in
+porter converts only the workload kinds it knows (``porter.kube.workloads``); a pod template in
 any other resource is left alone and reported as ``not-examined``, so that nobody takes a
 clean run for a converted cluster. Finding them must stay cheap: most slices of a file are
-never parsed (the fast path in ``porter.parsing``), and only those whose text holds a
+never parsed (the fast path in ``porter.yamledit.parsing``), and only those whose text holds a
 ``containers`` key with a list value are looked at here.
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from porter.documents import Path
-from porter.workloads import is_workload, resources
+from porter.kube.workloads import is_workload, resources
+from porter.yamledit.documents import Path
 
 MAX_REPORTED = 20
 """At most this many pod templates are reported per resource."""

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from porter.plaindata import resolve_plain
+from porter.yamledit.plaindata import resolve_plain
 
 _INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
 _FLOW_UNSAFE = frozenset(",[]{}:")

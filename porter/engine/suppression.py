@@ -11,14 +11,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from porter.config import Config
-from porter.documents import Document, Path, resource_of
+from porter.engine.config import Config
+from porter.engine.findings import Finding
+from porter.engine.registry import INTERNAL_ERROR
+from porter.engine.results import FileResult
 from porter.errors import PorterError
-from porter.findings import Finding, Resource
-from porter.parsing import compose
-from porter.registry import INTERNAL_ERROR
-from porter.results import FileResult
-from porter.workloads import pod_specs
+from porter.kube.resources import Resource, resource_of
+from porter.kube.workloads import pod_specs
+from porter.yamledit.documents import Document, Path
+from porter.yamledit.parsing import compose
 
 IGNORE_ANNOTATION = "winporter.dev/ignore"
 _SEPARATORS = re.compile(r"[\s,]+")

@@ -9,12 +9,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from porter.documents import Document, Path
-from porter.findings import Finding, Severity, json_pointer
-from porter.workloads import LIST_KINDS, WORKLOAD_KINDS, PodSpec, pod_specs
+from porter.engine.findings import Finding, Severity
+from porter.kube.resources import resource_at
+from porter.kube.workloads import LIST_KINDS, WORKLOAD_KINDS, PodSpec, pod_specs
+from porter.yamledit.documents import Document, Path
+from porter.yamledit.pointer import json_pointer
 
 if TYPE_CHECKING:
-    from porter.config import Config
+    from porter.engine.config import Config
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,7 @@ class Context:
             file=self.document.file,
             line=line,
             column=column,
-            resource=self.document.resource(path),
+            resource=resource_at(self.document.data, path),
             path=json_pointer(path),
             hint=hint,
         ))

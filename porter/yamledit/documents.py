@@ -7,9 +7,15 @@ from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from porter.findings import Resource
-from porter.parsing import RawDocument
-from porter.plaindata import MERGE_KEY, AliasBudget, BuildInfo, build, mapping_get, scalar_text
+from porter.yamledit.parsing import RawDocument
+from porter.yamledit.plaindata import (
+    MERGE_KEY,
+    AliasBudget,
+    BuildInfo,
+    build,
+    mapping_get,
+    scalar_text,
+)
 
 Path = tuple[str | int, ...]
 
@@ -73,16 +79,6 @@ class Document:
         assert self._info is not None
         return self._info
 
-    def resource(self, path: Path = ()) -> Resource:
-        """The resource at ``path`` (the document itself, or an item of a ``kind: List``)."""
-        obj = self.data
-        if path and path[0] == "items" and isinstance(obj, dict):
-            items = obj.get("items")
-            if isinstance(items, list) and len(path) > 1 and isinstance(path[1], int) \
-                    and path[1] < len(items):
-                obj = items[path[1]]
-        return resource_of(obj)
-
     def locate(self, path: Path) -> tuple[int, int]:
         """1-based line and column of the deepest node of ``path`` that exists in the input.
 
@@ -136,18 +132,3 @@ def _entry(node: MappingNode, key: str) -> tuple[Node, Node] | None:
     return None
 
 
-def resource_of(obj: Any) -> Resource:
-    if not isinstance(obj, dict):
-        return Resource()
-    metadata = obj.get("metadata")
-    metadata = metadata if isinstance(metadata, dict) else {}
-    return Resource(
-        api_version=_text(obj.get("apiVersion")),
-        kind=_text(obj.get("kind")),
-        namespace=_text(metadata.get("namespace")),
-        name=_text(metadata.get("name")),
-    )
-
-
-def _text(value: Any) -> str | None:
-    return None if value is None else str(value)

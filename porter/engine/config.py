@@ -9,11 +9,11 @@ from typing import Any
 
 import yaml
 
+from porter.engine.findings import Severity
+from porter.engine.registry import find_rule, transform_by_id, transform_types
+from porter.engine.transform import Transform, option_fields
 from porter.errors import ConfigError
-from porter.findings import Severity
-from porter.registry import find_rule, transform_by_id, transform_types
-from porter.transform import Transform, option_fields
-from porter.windows_versions import DEFAULT_TARGET, target
+from porter.kube.windows_versions import DEFAULT_TARGET, target
 
 CONFIG_NAME = "porter.yaml"
 FAIL_ON = ("error", "warning", "never")

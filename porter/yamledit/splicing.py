@@ -16,9 +16,9 @@ from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from porter.diffing import START, Op
-from porter.documents import Document, Path
-from porter.emitting import (
+from porter.yamledit.diffing import START, Op
+from porter.yamledit.documents import Document, Path
+from porter.yamledit.emitting import (
     Layout,
     entry_lines,
     flow,
@@ -30,8 +30,8 @@ from porter.emitting import (
     sequence_after_dash,
     value_lines,
 )
-from porter.parsing import walk
-from porter.plaindata import MERGE_KEY
+from porter.yamledit.parsing import walk
+from porter.yamledit.plaindata import MERGE_KEY
 
 _BREAK = re.compile("\r\n|\r|\n|\x85|\u2028|\u2029")
 _BLANKS = " \t\r\n\x85\u2028\u2029"

@@ -14,8 +14,8 @@ from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from porter.errors import InputError
-from porter.parsing import PLAIN
+from porter.yamledit.errors import InputError
+from porter.yamledit.parsing import PLAIN
 
 _BOOLS = {
     **dict.fromkeys(("y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"),

@@ -1,22 +1,17 @@
-"""Running porter over files: reading, decoding, converting. The one place that reads input."""
+"""Reading and converting one input file, in the main process or a worker."""
 
 from __future__ import annotations
 
 import stat
 import sys
-from collections.abc import Callable, Iterable, Iterator
-from pathlib import Path
 
-from porter.charts.convert import ChartOptions, convert_chart
-from porter.config import Config
-from porter.errors import InputError, PorterError
-from porter.findings import Finding, Severity
-from porter.inputs import ChartInput, InputFile, discover
-from porter.parallel import convert_in_workers
-from porter.pipeline import Pipeline
-from porter.registry import INTERNAL_ERROR
-from porter.results import FileResult
-from porter.textfile import decode
+from porter.engine.findings import Finding, Severity
+from porter.engine.pipeline import Pipeline
+from porter.engine.registry import INTERNAL_ERROR
+from porter.engine.results import FileResult
+from porter.errors import InputError
+from porter.running.inputs import InputFile
+from porter.yamledit.textfile import decode
 
 MAX_INPUT_BYTES = 1 << 30
 """Larger inputs are refused rather than read (porter holds a file and its conversion)."""
@@ -92,33 +87,3 @@ def _not_kubernetes(result: FileResult, item: InputFile) -> None:
         result.errors.append(InputError(f"{what}; passed through unchanged", item.display, 1, 1))
     else:
         result.notes.append(f"{item.display}: note: {what}; passed through unchanged")
-
-
-def convert_paths(arguments: Iterable[str | Path], config: Config | None = None,
-                  exclude: Path | None = None,
-                  charts: ChartOptions | None = None, jobs: int = 1,
-                  on_total: Callable[[int], None] | None = None) -> Iterator[FileResult]:
-    """Convert every file named by ``arguments`` (files, directories, charts, ``-``).
-
-    With ``jobs`` > 1, files are converted in that many worker processes; results come in
-    the same order, with the same content, as with one. ``on_total`` hears how many results
-    will come, before the first one.
-    """
-    config = config or Config()
-    pipeline = Pipeline(config)
-    items = list(discover([str(a) for a in arguments], exclude))
-    if on_total is not None:
-        on_total(len(items))
-    files = [i for i in items if isinstance(i, InputFile) and i.path is not None]
-    parallel = iter(convert_in_workers(files, config, jobs)) \
-        if jobs > 1 and len(files) >= 2 * jobs else None
-    for item in items:
-        if isinstance(item, ChartInput):
-            yield convert_chart(item, pipeline, charts or ChartOptions())
-        elif isinstance(item, PorterError):
-            yield FileResult(path=item.file or "-", original="", converted="", errors=[item],
-                             kubernetes=False)
-        elif parallel is not None and item.path is not None:
-            yield next(parallel)
-        else:
-            yield convert_input(item, pipeline)

@@ -6,7 +6,7 @@ import codecs
 import re
 from dataclasses import dataclass
 
-from porter.errors import InputError
+from porter.yamledit.errors import InputError
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),

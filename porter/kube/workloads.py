@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from porter.documents import Document, Path, resource_of
-from porter.findings import Resource
+from porter.kube.resources import Resource, resource_of
+from porter.yamledit.documents import Document, Path
 
 CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
 

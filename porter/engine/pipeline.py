@@ -9,19 +9,28 @@ from typing import Any
 
 from yaml.nodes import Node
 
-from porter.config import Config
-from porter.diffing import Op, diff, same
-from porter.documents import Document
+from porter.engine.config import Config
+from porter.engine.findings import Finding, Severity
+from porter.engine.registry import ALIASES, CUSTOM_TAG, INTERNAL_ERROR, NOT_EXAMINED
+from porter.engine.results import DocumentPatch, FileResult
+from porter.engine.transform import Context, Transform
 from porter.errors import InputError, PorterError
-from porter.findings import Finding, Severity, json_pointer
-from porter.parsing import PLAIN, Segment, compose, segments, walk
-from porter.plaindata import AliasBudget, build, clone
-from porter.redump import redump
-from porter.registry import ALIASES, CUSTOM_TAG, INTERNAL_ERROR, NOT_EXAMINED
-from porter.results import DocumentPatch, FileResult
-from porter.splicing import Edit, LineIndex, SharedNodeError, SpliceError, Splicer, apply_edits
-from porter.transform import Context, Transform
-from porter.unexamined import may_hold_pod_template, unexamined
+from porter.kube.resources import resource_at
+from porter.kube.unexamined import may_hold_pod_template, unexamined
+from porter.yamledit.diffing import Op, diff, same
+from porter.yamledit.documents import Document
+from porter.yamledit.parsing import PLAIN, Segment, compose, segments, walk
+from porter.yamledit.plaindata import AliasBudget, build, clone
+from porter.yamledit.pointer import json_pointer
+from porter.yamledit.redump import redump
+from porter.yamledit.splicing import (
+    Edit,
+    LineIndex,
+    SharedNodeError,
+    SpliceError,
+    Splicer,
+    apply_edits,
+)
 
 # A line starts after \n or any other YAML line break (a lone \r, NEL, LS, PS): (?m)^ knows
 # only \n.
@@ -136,7 +145,7 @@ class Pipeline:
                 change.redumped = True
             result.findings.extend(findings)
             changes.append(change)
-            result.patches.append(DocumentPatch(document.index, document.resource(),
+            result.patches.append(DocumentPatch(document.index, resource_at(document.data),
                                                 [op.to_json() for op in ops]))
         if not changes:
             return text
@@ -232,7 +241,7 @@ def _unwritten_finding(document: Document) -> Finding:
         message="porter could not write this document's changes faithfully; it was left "
                 "unchanged",
         file=document.file, line=document.locate(())[0], column=1,
-        resource=document.resource(), hint="please report this with the input file")
+        resource=resource_at(document.data), hint="please report this with the input file")
 
 
 def _internal_error(document: Document, transform: Transform, exc: BaseException) -> Finding:
@@ -243,7 +252,7 @@ def _internal_error(document: Document, transform: Transform, exc: BaseException
         message=f"transform {transform.id!r} crashed: {type(exc).__name__}: {exc}{where}; "
                 "its changes to this document were dropped",
         file=document.file, line=document.locate(())[0], column=1,
-        resource=document.resource(), path="",
+        resource=resource_at(document.data), path="",
         hint="please report this with the input file; run with --disable "
              f"{transform.id} to skip it")
 
@@ -264,7 +273,7 @@ def _unexamined_findings(document: Document) -> list[Finding]:
     findings = []
     for path in unexamined(document.data):
         line, column = document.locate(path)
-        resource = document.resource(path)
+        resource = resource_at(document.data, path)
         pointer = json_pointer(path)
         where = f"{resource.kind} ({resource.api_version})"
         findings.append(Finding(
@@ -307,7 +316,7 @@ def _custom_tag_finding(document: Document, path: tuple[str | int, ...], tag: st
     return Finding(
         rule=CUSTOM_TAG.code, severity=CUSTOM_TAG.severity,
         message=f"a change falls on a node tagged {tag}; this document was left unchanged",
-        file=document.file, line=line, column=column, resource=document.resource(path),
+        file=document.file, line=line, column=column, resource=resource_at(document.data, path),
         path=json_pointer(path),
         hint="resolve the tag first (run the tool that owns it), then run porter on its "
              "output, or make this change by hand")
@@ -319,6 +328,6 @@ def _aliases_finding(document: Document, exc: SharedNodeError) -> Finding:
         rule=ALIASES.code, severity=ALIASES.severity,
         message="a change falls on a YAML anchor, alias or merge key; this document was "
                 "left unchanged",
-        file=document.file, line=line, column=column, resource=document.resource(exc.path),
+        file=document.file, line=line, column=column, resource=resource_at(document.data, exc.path),
         path=json_pointer(exc.path),
         hint="expand the anchors/aliases in this resource, then run porter again")

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from porter.kube.resources import Resource
+
 
 class Severity(StrEnum):
     """How much a finding needs a human: error = not converted, warning = review, info = FYI."""
@@ -17,29 +19,6 @@ class Severity(StrEnum):
     @property
     def rank(self) -> int:
         return {"info": 0, "warning": 1, "error": 2}[self.value]
-
-
-@dataclass(frozen=True)
-class Resource:
-    """The Kubernetes object a finding is about."""
-
-    api_version: str | None = None
-    kind: str | None = None
-    namespace: str | None = None
-    name: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "apiVersion": self.api_version,
-            "kind": self.kind,
-            "namespace": self.namespace,
-            "name": self.name,
-        }
-
-    def label(self) -> str:
-        """Short human form, e.g. ``Deployment/web``."""
-        kind = self.kind or "?"
-        return f"{kind}/{self.name}" if self.name else kind
 
 
 @dataclass(frozen=True)
@@ -73,13 +52,3 @@ class Finding:
         return (self.file, self.line, self.column, self.rule, self.path)
 
 
-def json_pointer(path: tuple[str | int, ...] | list[str | int]) -> str:
-    """RFC 6901 pointer for a path of keys and indexes."""
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
-
-
-def parse_pointer(pointer: str) -> tuple[str, ...]:
-    """Inverse of :func:`json_pointer` (indexes come back as strings)."""
-    if not pointer:
-        return ()
-    return tuple(p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:])

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from porter.engine.findings import Finding, Severity
 from porter.errors import PorterError
-from porter.findings import Finding, Resource, Severity
-from porter.textfile import SourceText
+from porter.kube.resources import Resource
+from porter.yamledit.textfile import SourceText
 
 
 @dataclass

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from porter.charts.inputs import ChartInput
 from porter.charts.render import is_chart
 from porter.errors import InputError
 
@@ -25,16 +26,6 @@ class InputFile:
     relative: str
     explicit: bool
     """Named on the command line (not found by walking a directory)."""
-
-
-@dataclass(frozen=True)
-class ChartInput:
-    """A Helm chart to render and convert: a directory with ``Chart.yaml`` or a ``.tgz``."""
-
-    display: str
-    path: Path
-    relative: str
-    """Where ``--output`` writes its rendered, converted manifests."""
 
 
 def discover(arguments: list[str], exclude: Path | None = None,

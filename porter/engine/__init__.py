@@ -1,0 +1,2 @@
+"""The engine: the transform protocol, the registry, configuration, findings, the pipeline
+that runs transforms over documents, and suppression."""

@@ -1,0 +1,59 @@
+"""Resource identity: which Kubernetes object (apiVersion, kind, namespace, name) a thing is
+about."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Resource:
+    """The Kubernetes object a finding is about."""
+
+    api_version: str | None = None
+    kind: str | None = None
+    namespace: str | None = None
+    name: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "apiVersion": self.api_version,
+            "kind": self.kind,
+            "namespace": self.namespace,
+            "name": self.name,
+        }
+
+    def label(self) -> str:
+        """Short human form, e.g. ``Deployment/web``."""
+        kind = self.kind or "?"
+        return f"{kind}/{self.name}" if self.name else kind
+
+
+def resource_at(data: Any, path: tuple[str | int, ...] = ()) -> Resource:
+    """The resource at ``path`` in a document's data (the document itself, or an item of a
+    ``kind: List``)."""
+    obj = data
+    if path and path[0] == "items" and isinstance(obj, dict):
+        items = obj.get("items")
+        if isinstance(items, list) and len(path) > 1 and isinstance(path[1], int) \
+                and path[1] < len(items):
+            obj = items[path[1]]
+    return resource_of(obj)
+
+
+def resource_of(obj: Any) -> Resource:
+    if not isinstance(obj, dict):
+        return Resource()
+    metadata = obj.get("metadata")
+    metadata = metadata if isinstance(metadata, dict) else {}
+    return Resource(
+        api_version=_text(obj.get("apiVersion")),
+        kind=_text(obj.get("kind")),
+        namespace=_text(metadata.get("namespace")),
+        name=_text(metadata.get("name")),
+    )
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
