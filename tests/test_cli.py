@@ -13,8 +13,8 @@ import pytest
 from conftest import FIXTURES
 from typer.testing import CliRunner
 
-from porter.engine import registry
 from porter.cli import app
+from porter.engine import registry
 from porter.engine.transform import PodSpecTransform
 
 runner = CliRunner()

@@ -17,9 +17,9 @@ import pytest
 from conftest import FIXTURES
 from typer.testing import CliRunner
 
-from porter.running import writing
 from porter.cli import app
 from porter.engine.pipeline import Pipeline
+from porter.running import writing
 from porter.running.writing import BackupExists, keep_backup, safe_join, write_atomic
 
 runner = CliRunner()
