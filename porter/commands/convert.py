@@ -48,7 +48,6 @@ from porter.outputs import (
     summary,
     unified_diff,
 )
-from porter.running.parallel import default_jobs
 from porter.running.run import convert_paths
 from porter.running.writing import BackupExists, keep_backup, safe_join, write_atomic
 
@@ -185,8 +184,8 @@ def convert(
                               "with what only a template change can fix.",
                               metavar="FILE")] = None,
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes "
-                    "(default: all cores); output and reports are the same for any "
-                    "number.")] = None,
+                    "(default: all cores when the input is large enough to pay for "
+                    "them); output and reports are the same for any number.")] = None,
     quiet: Quiet = False,
     debug: Debug = False,
 ) -> None:
@@ -217,7 +216,7 @@ def convert(
         with progress_bar(quiet or not (output is not None or in_place or
                                         not sys.stdout.isatty())) as advance:
             converted = convert_paths(paths, config, exclude=output, charts=charts,
-                                      jobs=jobs or default_jobs(), on_total=advance.total)
+                                      jobs=jobs, on_total=advance.total)
             for result in selected(converted, config):
                 written += _write_one(result, output, in_place, backup)
                 for error in result.errors:

@@ -58,9 +58,13 @@ class FileResult:
         return self.converted != self.original
 
     def release_text(self) -> None:
-        """Forget the file's texts (after its outputs are written), keeping what reports need."""
+        """Forget the file's texts and patches (after its outputs are written), keeping what
+        reports need."""
         self._changed = self.changed
         self.original = self.converted = ""
+        self.patches = []
+        if self.source is not None:  # it holds the text too; keep what encoding needs
+            self.source = SourceText("", self.source.encoding, self.source.bom)
         self.released = True
 
     @property

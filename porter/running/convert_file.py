@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import resource
 import stat
 import sys
+from collections.abc import Iterator
 
 from porter.engine.findings import Finding, Severity
 from porter.engine.pipeline import Pipeline
@@ -15,6 +18,49 @@ from porter.yamledit.textfile import decode
 
 MAX_INPUT_BYTES = 1 << 30
 """Larger inputs are refused rather than read (porter holds a file and its conversion)."""
+MEMORY_BASE = 256 << 20
+MEMORY_PER_BYTE = 64
+"""The memory budget of one file's conversion: MEMORY_BASE plus MEMORY_PER_BYTE times its
+size (parsed YAML takes tens of bytes per byte of text); a file that needs more is refused."""
+
+
+def memory_budget(size: int) -> int:
+    return MEMORY_BASE + MEMORY_PER_BYTE * size
+
+
+def _data_bytes() -> int | None:
+    """This process's data segment now (what RLIMIT_DATA counts), or None off Linux."""
+    try:
+        with open("/proc/self/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"VmData:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+@contextlib.contextmanager
+def bounded_memory(budget: int) -> Iterator[None]:
+    """Let the code inside allocate at most ``budget`` more bytes (MemoryError beyond it)."""
+    used = _data_bytes()
+    try:
+        soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    except (OSError, ValueError):  # pragma: no cover - no such limit here
+        used = None
+    if used is None:
+        yield
+        return
+    limit = used + budget
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    if soft != resource.RLIM_INFINITY:
+        limit = min(limit, soft)
+    resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
 
 
 def read_input(item: InputFile) -> bytes:
@@ -53,8 +99,17 @@ def convert_input(item: InputFile, pipeline: Pipeline, data: bytes | None = None
     except InputError as exc:
         return FileResult(path=item.display, original="", converted="", errors=[exc],
                           relative=item.relative, kubernetes=False)
+    budget = memory_budget(len(raw))
+    del raw
     try:
-        result = pipeline.convert_text(source.text, item.display)
+        with bounded_memory(budget):
+            result = pipeline.convert_text(source.text, item.display)
+    except MemoryError:
+        error = InputError(f"needs more memory than its budget ({budget >> 20} MiB: "
+                           f"{MEMORY_BASE >> 20} MiB + {MEMORY_PER_BYTE}x its size); not "
+                           "converted", item.display)
+        return FileResult(path=item.display, original="", converted="", errors=[error],
+                          relative=item.relative, kubernetes=False)
     except Exception as exc:  # a bug must cost this one file its conversion, nothing more
         result = _crashed(item, source.text, exc)
     result.source = source

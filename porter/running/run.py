@@ -13,18 +13,19 @@ from porter.engine.results import FileResult
 from porter.errors import PorterError
 from porter.running.convert_file import convert_input
 from porter.running.inputs import InputFile, discover
-from porter.running.parallel import convert_in_workers
+from porter.running.parallel import convert_in_workers, default_jobs, input_bytes, worth_forking
 
 
 def convert_paths(arguments: Iterable[str | Path], config: Config | None = None,
                   exclude: Path | None = None,
-                  charts: ChartOptions | None = None, jobs: int = 1,
+                  charts: ChartOptions | None = None, jobs: int | None = 1,
                   on_total: Callable[[int], None] | None = None) -> Iterator[FileResult]:
     """Convert every file named by ``arguments`` (files, directories, charts, ``-``).
 
     With ``jobs`` > 1, files are converted in that many worker processes; results come in
-    the same order, with the same content, as with one. ``on_total`` hears how many results
-    will come, before the first one.
+    the same order, with the same content, as with one. ``jobs=None`` uses every core when
+    the work is large enough to pay for the workers, else the main process. ``on_total``
+    hears how many results will come, before the first one.
     """
     config = config or Config()
     pipeline = Pipeline(config)
@@ -32,8 +33,10 @@ def convert_paths(arguments: Iterable[str | Path], config: Config | None = None,
     if on_total is not None:
         on_total(len(items))
     files = [i for i in items if isinstance(i, InputFile) and i.path is not None]
+    if jobs is None:
+        jobs = default_jobs() if worth_forking(input_bytes(files), default_jobs()) else 1
     parallel = iter(convert_in_workers(files, config, jobs)) \
-        if jobs > 1 and len(files) >= 2 * jobs else None
+        if jobs > 1 and len(files) >= 2 else None
     for item in items:
         if isinstance(item, ChartInput):
             yield convert_chart(item, pipeline, charts or ChartOptions())
