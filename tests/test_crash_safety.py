@@ -95,14 +95,14 @@ def test_a_write_error_is_one_line_and_the_other_files_go_on(tmp_path, monkeypat
     (tmp_path / "in").mkdir()
     shutil.copyfile(GOOD, tmp_path / "in" / "a.yaml")
     shutil.copyfile(GOOD, tmp_path / "in" / "b.yaml")
-    real = writing.write_atomic
+    real = writing._temporary
 
-    def full_disk(path, data, mode=None):
-        if path.name == "a.yaml":
+    def full_disk(beside, data, mode, sync):
+        if beside.name == "a.yaml":
             raise OSError(28, "No space left on device")
-        real(path, data, mode)
+        return real(beside, data, mode, sync)
 
-    monkeypatch.setattr("porter.commands.convert.write_atomic", full_disk)
+    monkeypatch.setattr(writing, "_temporary", full_disk)
     monkeypatch.chdir(tmp_path)
     result = invoke("convert", "in", "-o", "out", "-q", "-j", "1")
     assert result.exit_code == 2
@@ -290,3 +290,56 @@ def test_kill_9_at_random_moments_leaves_every_file_old_or_new(tmp_path):
     assert _check(root, expected) == changing
     # The kills landed while files were being rewritten, not before or after it all.
     assert any(0 < done < changing for done in progress), progress
+
+
+# -- durability in batches -----------------------------------------------------------------
+
+
+def test_a_batch_syncs_once_per_batch_not_twice_per_file(tmp_path, monkeypatch):
+    """One syncfs for the batch's data, then renames, then one fsync per directory: no fsync
+    of any file; until the commit the targets are untouched."""
+    from porter.running.writing import DurableBatch
+
+    fsynced: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (fsynced.append(fd), real_fsync(fd))[1])
+    batch = DurableBatch()
+    for number in range(40):
+        target = tmp_path / f"d{number % 2}" / f"f{number}.yaml"
+        batch.add(target, f"new {number}\n".encode(), 0o640, item=number)
+    batch.add(None, item="no file")
+    assert not list(tmp_path.rglob("*.yaml"))
+    assert len(_temporaries(tmp_path)) == 40
+    done = batch.commit()
+    assert done == [(number, None) for number in range(40)] + [("no file", None)]
+    assert len(fsynced) == 2  # the two directories
+    assert (tmp_path / "d1" / "f3.yaml").read_bytes() == b"new 3\n"
+    assert stat.S_IMODE((tmp_path / "d1" / "f3.yaml").stat().st_mode) == 0o640
+    assert _temporaries(tmp_path) == []
+
+
+def test_a_rename_that_fails_is_that_files_error_and_abandon_leaves_nothing(tmp_path,
+                                                                           monkeypatch):
+    from porter.running.writing import DurableBatch
+
+    (tmp_path / "b.yaml").write_bytes(b"old\n")
+    batch = DurableBatch()
+    batch.add(tmp_path / "a.yaml", b"a\n", item="a")
+    batch.add(tmp_path / "b.yaml", b"b\n", item="b")
+    real = os.replace
+
+    def refuse(source, target):
+        if str(target).endswith("a.yaml"):
+            raise OSError(28, "No space left on device")
+        real(source, target)
+
+    monkeypatch.setattr(os, "replace", refuse)
+    [(first, error), second] = batch.commit()
+    assert (first, error.errno) == ("a", 28) and second == ("b", None)
+    assert not (tmp_path / "a.yaml").exists()
+    assert (tmp_path / "b.yaml").read_bytes() == b"b\n"
+    assert _temporaries(tmp_path) == []
+    batch.add(tmp_path / "b.yaml", b"c\n", item="c")
+    batch.abandon()
+    assert (tmp_path / "b.yaml").read_bytes() == b"b\n"
+    assert _temporaries(tmp_path) == []

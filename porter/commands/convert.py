@@ -49,7 +49,13 @@ from porter.outputs import (
     unified_diff,
 )
 from porter.running.run import convert_paths
-from porter.running.writing import BackupExists, keep_backup, safe_join, write_atomic
+from porter.running.writing import (
+    BackupExists,
+    DurableBatch,
+    keep_backup,
+    safe_join,
+    write_atomic,
+)
 
 
 def _write_overlay(results: list[FileResult], directory: Path, quiet: bool) -> str:
@@ -64,8 +70,9 @@ def _write_overlay(results: list[FileResult], directory: Path, quiet: bool) -> s
 
 
 def _write_one(result: FileResult, output: Path | None, in_place: bool,
-               backup: bool = False) -> bool:
-    """Write one file's conversion to --output or in place; True when a file was written.
+               backup: bool = False, batch: DurableBatch | None = None) -> bool:
+    """Write one file's conversion to --output or in place (with ``batch``: stage it, the
+    rename comes at the batch's commit); True when a file was written or staged.
     What cannot be written becomes an error of that file; the other files go on."""
     if result.source is None:
         return False
@@ -92,10 +99,14 @@ def _write_one(result: FileResult, output: Path | None, in_place: bool,
                                              "rewrite files where they are", result.path))
             return False
     try:
+        mode = stat.S_IMODE(source.stat().st_mode) if source.is_file() else None
+        if batch is not None:
+            batch.add(target, result.converted_bytes(), mode, item=(result, target),
+                      before=(lambda: keep_backup(target)) if in_place and backup else None)
+            return True
         if in_place and backup:
             keep_backup(target)
-        write_atomic(target, result.converted_bytes(),
-                     stat.S_IMODE(source.stat().st_mode) if source.is_file() else None)
+        write_atomic(target, result.converted_bytes(), mode)
     except BackupExists as exc:
         result.errors.append(PorterError(str(exc), result.path))
         return False
@@ -104,6 +115,16 @@ def _write_one(result: FileResult, output: Path | None, in_place: bool,
                                          result.path))
         return False
     return True
+
+
+def _show(result: FileResult, diff: bool, colored: bool, yaml: _YamlOut | None) -> None:
+    """The file's diff or YAML on stdout, when those are the output."""
+    if diff:
+        text = unified_diff.file_diff(result)
+        sys.stdout.buffer.write((unified_diff.colorize(text) if colored
+                                 else text).encode("utf-8"))
+    elif yaml is not None:
+        yaml.add(result)
 
 
 class _YamlOut:
@@ -213,27 +234,51 @@ def convert(
         yaml = _YamlOut() if yaml_out else None
         colored = diff and use_color(color, sys.stdout)
         written = 0
+        batch = DurableBatch() if output is not None or in_place else None
         with progress_bar(quiet or not (output is not None or in_place or
                                         not sys.stdout.isatty())) as advance:
-            converted = convert_paths(paths, config, exclude=output, charts=charts,
-                                      jobs=jobs, on_total=advance.total)
-            for result in selected(converted, config):
-                written += _write_one(result, output, in_place, backup)
+
+            def finish(result: FileResult) -> None:
                 for error in result.errors:
                     advance.print(str(error))
                 if not quiet:
                     for note in result.notes:
                         advance.print(note)
-                if diff:
-                    text = unified_diff.file_diff(result)
-                    sys.stdout.buffer.write((unified_diff.colorize(text) if colored
-                                             else text).encode("utf-8"))
-                elif yaml is not None:
-                    yaml.add(result)
-                if not keep_texts and (yaml is None or yaml.count > 1 or result.source is None):
-                    result.release_text()
                 results.append(result)
                 advance()
+
+            def commit() -> None:
+                nonlocal written
+                assert batch is not None
+                for (result, target), error in batch.commit():
+                    if error is not None:
+                        result.errors.append(PorterError(
+                            f"cannot write {target}: {error.strerror or error}", result.path))
+                    written += target is not None and error is None
+                    finish(result)
+
+            converted = convert_paths(paths, config, exclude=output, charts=charts,
+                                      jobs=jobs, on_total=advance.total)
+            try:
+                for result in selected(converted, config):
+                    staged = _write_one(result, output, in_place, backup, batch)
+                    _show(result, diff, colored, yaml)
+                    if not keep_texts and (yaml is None or yaml.count > 1 or
+                                           result.source is None):
+                        result.release_text()
+                    if batch is None:
+                        finish(result)
+                        continue
+                    if not staged:
+                        batch.add(None, item=(result, None))
+                    if batch.full:
+                        commit()
+                if batch is not None:
+                    commit()
+            finally:
+                if batch is not None:
+                    batch.abandon()  # interrupted: what is not renamed yet is not half-done
+
         manifest = runtime_class.render(config)
         if yaml is not None:
             yaml.finish(manifest)

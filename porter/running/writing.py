@@ -1,12 +1,18 @@
-"""Writing files atomically: a temporary file in the same directory, fsync, then rename."""
+"""Writing files atomically: a temporary file in the same directory, fsync, then rename; and
+many files at once with one sync for all of them (:class:`DurableBatch`)."""
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import stat
 import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
@@ -17,10 +23,19 @@ def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
     rather than replaced. Killed at any moment, it leaves the old file or the new one, and
     at worst a hidden ``.NAME.*.porter-tmp`` file beside it.
     """
+    staged = _stage(path, data, mode, sync=True)
+    if staged is not None:
+        _install(*staged)
+        _sync_directory(staged[1].parent)
+
+
+def _stage(path: Path, data: bytes, mode: int | None, sync: bool) -> tuple[str, Path] | None:
+    """Write ``data`` to a temporary beside ``path``'s target: (temporary, target); None when
+    ``path`` is not a file to replace (/dev/stdout, a pipe) and was written directly."""
     if path.exists() and not path.is_file():  # /dev/stdout, a pipe: nothing to replace
         with open(path, "wb") as stream:
             stream.write(data)
-        return
+        return None
     target = path.resolve() if path.is_symlink() else path
     if mode is None:
         try:
@@ -28,36 +43,161 @@ def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
         except FileNotFoundError:
             mode = 0o666 & ~_umask()
     target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = _synced_temporary(target, data, mode)
+    return _temporary(target, data, mode, sync), target
+
+
+def _install(temporary: str, target: Path) -> None:
     try:
         os.replace(temporary, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
+
+
+def _sync_directory(directory: Path) -> None:
     with contextlib.suppress(OSError):
-        directory = os.open(target.parent, os.O_RDONLY)
+        handle = os.open(directory, os.O_RDONLY)
         try:
-            os.fsync(directory)
+            os.fsync(handle)
         finally:
-            os.close(directory)
+            os.close(handle)
 
 
 def _synced_temporary(beside: Path, data: bytes, mode: int) -> str:
-    """A hidden temporary file next to ``beside`` holding ``data`` with ``mode``, on disk."""
+    return _temporary(beside, data, mode, sync=True)
+
+
+def _temporary(beside: Path, data: bytes, mode: int, sync: bool) -> str:
+    """A hidden temporary file next to ``beside`` holding ``data`` with ``mode`` (on disk when
+    ``sync``; else in the page cache until a :func:`_sync_file_systems`)."""
     handle, temporary = tempfile.mkstemp(prefix=f".{beside.name}.", suffix=".porter-tmp",
                                          dir=beside.parent)
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
-            os.fsync(stream.fileno())
+            if sync:
+                os.fsync(stream.fileno())
         os.chmod(temporary, mode)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
     return temporary
+
+
+def _sync_file_systems(paths: list[str]) -> None:
+    """Make the data of ``paths`` durable: one ``syncfs`` per file system they are on (one
+    journal commit for all), or an fsync of each where ``syncfs`` is missing."""
+    seen: set[int] = set()
+    syncfs = getattr(_libc(), "syncfs", None)
+    for path in paths:
+        handle = os.open(path, os.O_RDONLY)
+        try:
+            device = os.fstat(handle).st_dev
+            if syncfs is None:
+                os.fsync(handle)
+            elif device not in seen:
+                seen.add(device)
+                if syncfs(handle) != 0:
+                    error = ctypes.get_errno()
+                    raise OSError(error, os.strerror(error), path)
+        finally:
+            os.close(handle)
+
+
+def _libc() -> Any:
+    try:
+        return ctypes.CDLL(None, use_errno=True)
+    except OSError:  # pragma: no cover - no C library to ask
+        return None
+
+
+@dataclass
+class _Staged:
+    temporary: str | None
+    target: Path | None
+    item: Any
+
+
+class DurableBatch:
+    """Atomic, durable writes of many files at the price of one sync per batch, not two per
+    file: each file goes to a hidden temporary beside its target (no fsync); at
+    :meth:`commit`, one ``syncfs`` makes all their data durable, then each is renamed over
+    its target, then each directory is fsynced once.
+
+    Killed at any moment, every target is its old or its new content (a rename is atomic and
+    happens only after the data is on disk), and at worst hidden ``.NAME.*.porter-tmp`` files
+    are left. After a power loss, every target is old or new; once :meth:`commit` returned,
+    new. ``item`` rides along with each file (a result, say): :meth:`commit` gives the items
+    back in the order they were added, with the OSError their rename met, if any.
+    """
+
+    def __init__(self, files: int = 128, size: int = 32 << 20, seconds: float = 0.5) -> None:
+        self.limits = (files, size, seconds)
+        self.staged: list[_Staged] = []
+        self.size = 0
+        self.started = 0.0
+
+    def add(self, path: Path | None, data: bytes = b"", mode: int | None = None,
+            item: Any = None, before: Callable[[], None] | None = None) -> None:
+        """Stage ``data`` for ``path`` (None: just ``item``, kept in order with the others).
+        ``before`` runs first (a backup, say); what it or the write raises goes to the
+        caller, and nothing is staged then."""
+        if not self.staged:
+            self.started = time.monotonic()
+        temporary = target = None
+        if path is not None:
+            if before is not None:
+                before()
+            staged = _stage(path, data, mode, sync=False)
+            if staged is not None:
+                temporary, target = staged
+                self.size += len(data)
+        self.staged.append(_Staged(temporary, target, item))
+
+    @property
+    def full(self) -> bool:
+        files, size, seconds = self.limits
+        return len(self.staged) >= files or self.size >= size or \
+            (bool(self.staged) and time.monotonic() - self.started >= seconds)
+
+    def commit(self) -> list[tuple[Any, OSError | None]]:
+        """Sync, rename and sync the directories of everything staged; the items in order."""
+        staged, self.staged, self.size = self.staged, [], 0
+        temporaries = [s.temporary for s in staged if s.temporary is not None]
+        failure: OSError | None = None
+        try:
+            _sync_file_systems(temporaries)
+        except OSError as exc:
+            failure = exc  # nothing is renamed over a target when the data is not on disk
+        done: list[tuple[Any, OSError | None]] = []
+        directories: dict[Path, None] = {}
+        for each in staged:
+            error = failure
+            if each.temporary is not None and each.target is not None:
+                try:
+                    if failure is not None:
+                        raise failure
+                    _install(each.temporary, each.target)
+                    directories[each.target.parent] = None
+                except OSError as exc:
+                    error = exc
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(each.temporary)
+            done.append((each.item, error if each.temporary is not None else None))
+        for directory in directories:
+            _sync_directory(directory)
+        return done
+
+    def abandon(self) -> None:
+        """Remove what is staged, renaming nothing (an interrupted run)."""
+        for each in self.staged:
+            if each.temporary is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(each.temporary)
+        self.staged, self.size = [], 0
 
 
 def _umask() -> int:
