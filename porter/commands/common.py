@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
+from typing import BinaryIO
 
 import typer
 
@@ -74,6 +75,48 @@ def write_reports(results: Sequence[FileResult], targets: Iterable[tuple[Path, R
             sys.stdout.flush()
         else:
             write_atomic(path, data)
+
+
+class StreamedReports:
+    """The JSON Lines reports among ``targets``, written as each file finishes (so a long run
+    can be followed, and nothing of a file is kept for them); the others at :meth:`finish`."""
+
+    def __init__(self, targets: Iterable[tuple[Path, ReportFormat]]) -> None:
+        self.later: list[tuple[Path, ReportFormat]] = []
+        self.streams: list[BinaryIO] = []
+        for path, fmt in targets:
+            if fmt is not ReportFormat.jsonl:
+                self.later.append((path, fmt))
+            elif str(path) == STDOUT:
+                self.streams.append(sys.stdout.buffer)
+            else:
+                try:
+                    self.streams.append(open(path, "wb"))  # noqa: SIM115 - closed in finish
+                except OSError as exc:
+                    self.close()
+                    raise ConfigError(f"cannot write the report {path}: "
+                                      f"{exc.strerror or exc}") from None
+
+    def add(self, result: FileResult) -> None:
+        if self.streams:
+            data = report_jsonl.file_lines(result).encode("utf-8")
+            for stream in self.streams:
+                stream.write(data)
+                stream.flush()
+
+    def finish(self, results: Sequence[FileResult]) -> None:
+        data = report_jsonl.summary_line(results).encode("utf-8")
+        for stream in self.streams:
+            stream.write(data)
+            stream.flush()
+        self.close()
+        write_reports(results, self.later)
+
+    def close(self) -> None:
+        for stream in self.streams:
+            if stream is not sys.stdout.buffer:
+                stream.close()
+        self.streams = []
 
 
 def use_color(choice: Color, stream: object) -> bool:

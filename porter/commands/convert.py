@@ -13,6 +13,7 @@ from porter.commands.chart_options import chart_options, write_overlay
 from porter.commands.common import (
     STDOUT,
     Color,
+    StreamedReports,
     build_config,
     err,
     exit_status,
@@ -20,7 +21,6 @@ from porter.commands.common import (
     report_targets,
     selected,
     use_color,
-    write_reports,
 )
 from porter.commands.options import (
     ConfigFile,
@@ -234,6 +234,7 @@ def convert(
         yaml = _YamlOut() if yaml_out else None
         colored = diff and use_color(color, sys.stdout)
         written = 0
+        reports = StreamedReports(targets)
         batch = DurableBatch() if output is not None or in_place else None
         with progress_bar(quiet or not (output is not None or in_place or
                                         not sys.stdout.isatty())) as advance:
@@ -245,6 +246,7 @@ def convert(
                     for note in result.notes:
                         advance.print(note)
                 results.append(result)
+                reports.add(result)
                 advance()
 
             def commit() -> None:
@@ -297,7 +299,7 @@ def convert(
         if kustomize_dir is not None:
             overlay = _write_overlay(results, kustomize_dir, quiet)
             written = f"{written}; {overlay}" if written else overlay
-        write_reports(results, targets)
+        reports.finish(results)
         if values_overlay is not None:
             note = write_overlay(results, values_overlay, quiet)
             written = f"{written}; {note}" if written and note else written or note

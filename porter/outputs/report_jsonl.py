@@ -1,4 +1,5 @@
-"""The JSON Lines report for very large runs: one object a line, written as results come.
+"""The JSON Lines report for very large runs: one object a line, written as results come
+(the lines of each file as it finishes, the summary at the end).
 
 Each finding is a line ``{"type": "finding", ...}`` with the fields of the JSON report's
 findings; each file is a line ``{"type": "file", "path", "changed", "error"}``; a last line
@@ -21,6 +22,9 @@ def file_lines(result: FileResult) -> str:
     return "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
 
 
+def summary_line(results: Sequence[FileResult]) -> str:
+    return json.dumps({"type": "summary", **summary_entry(results)}) + "\n"
+
+
 def render(results: Sequence[FileResult]) -> str:
-    body = "".join(file_lines(result) for result in results)
-    return body + json.dumps({"type": "summary", **summary_entry(results)}) + "\n"
+    return "".join(file_lines(result) for result in results) + summary_line(results)

@@ -1,0 +1,50 @@
+"""Results stream: the JSON Lines report has each file's lines as soon as it is converted,
+long before the run ends (here: while porter waits on a FIFO nobody has written yet)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+from conftest import FIXTURES
+
+GOOD = FIXTURES / "quickstart" / "input.yaml"
+
+
+def test_the_json_lines_report_has_lines_before_the_run_ends(tmp_path):
+    first = tmp_path / "first.yaml"
+    first.write_bytes(GOOD.read_bytes())
+    fifo = tmp_path / "later.yaml"
+    os.mkfifo(fifo)
+    report = tmp_path / "findings.jsonl"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "porter", "convert", str(first), str(fifo), "--report",
+         str(report), "-q", "-j", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        lines: list[dict] = []
+        while time.monotonic() < deadline and not lines:
+            assert process.poll() is None, process.communicate()
+            time.sleep(0.1)
+            if report.exists():
+                lines = [json.loads(line) for line in report.read_text().splitlines()]
+        # porter is still running (blocked on the FIFO) and first.yaml is reported.
+        assert process.poll() is None
+        assert lines[0] == {"type": "file", "path": str(first), "changed": True,
+                            "error": None}
+        assert {line["type"] for line in lines} == {"file", "finding"}
+        with open(fifo, "wb") as writer:
+            writer.write(GOOD.read_bytes())
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode in (0, 1), err
+    done = [json.loads(line) for line in report.read_text().splitlines()]
+    assert done[:len(lines)] == lines
+    assert [line["path"] for line in done if line["type"] == "file"] == [str(first), str(fifo)]
+    assert done[-1]["type"] == "summary" and done[-1]["files"] == 2
