@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from porter.commands import check, convert, krm, post_render, preflight, rules
+from porter.commands import check, convert, krm, post_render, preflight, report, rules
 from porter.version import __version__
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -34,6 +34,7 @@ app.command("post-render")(post_render.post_render_command)
 app.command()(krm.krm)
 app.command()(rules.rules)
 app.command()(rules.explain)
+app.add_typer(report.app, name="report")
 
 
 def main() -> None:

@@ -38,7 +38,7 @@ def test_the_json_lines_report_has_lines_before_the_run_ends(tmp_path):
         assert {line["type"] for line in lines} == {"file", "finding"}
         with open(fifo, "wb") as writer:
             writer.write(GOOD.read_bytes())
-        out, err = process.communicate(timeout=60)
+        _, err = process.communicate(timeout=60)
     finally:
         if process.poll() is None:
             process.kill()

@@ -43,6 +43,7 @@ _EXTENSIONS = {".json": ReportFormat.json, ".jsonl": ReportFormat.jsonl,
 _RENDERERS = {ReportFormat.text: report_text.render, ReportFormat.json: report_json.render,
               ReportFormat.jsonl: report_jsonl.render, ReportFormat.sarif: sarif.render,
               ReportFormat.github: github.render}
+_MERGEABLE = (ReportFormat.json, ReportFormat.sarif)
 
 
 def report_targets(reports: Sequence[Path], formats: Sequence[ReportFormat]) \
@@ -66,10 +67,14 @@ def report_targets(reports: Sequence[Path], formats: Sequence[ReportFormat]) \
     return targets
 
 
-def write_reports(results: Sequence[FileResult], targets: Iterable[tuple[Path, ReportFormat]]) \
-        -> None:
+def write_reports(results: Sequence[FileResult], targets: Iterable[tuple[Path, ReportFormat]],
+                  shard: tuple[int, int] | None = None) -> None:
+    """Write each report; with ``shard`` (``--shard K/N``), JSON and SARIF reports say which
+    shard they are, for ``porter report merge``."""
     for path, fmt in targets:
-        data = _RENDERERS[fmt](results).encode("utf-8")
+        render = _RENDERERS[fmt]
+        text = render(results, shard=shard) if shard and fmt in _MERGEABLE else render(results)
+        data = text.encode("utf-8")
         if str(path) == STDOUT:
             sys.stdout.buffer.write(data)
             sys.stdout.flush()
@@ -81,7 +86,9 @@ class StreamedReports:
     """The JSON Lines reports among ``targets``, written as each file finishes (so a long run
     can be followed, and nothing of a file is kept for them); the others at :meth:`finish`."""
 
-    def __init__(self, targets: Iterable[tuple[Path, ReportFormat]]) -> None:
+    def __init__(self, targets: Iterable[tuple[Path, ReportFormat]],
+                 shard: tuple[int, int] | None = None) -> None:
+        self.shard = shard
         self.later: list[tuple[Path, ReportFormat]] = []
         self.streams: list[BinaryIO] = []
         for path, fmt in targets:
@@ -110,7 +117,7 @@ class StreamedReports:
             stream.write(data)
             stream.flush()
         self.close()
-        write_reports(results, self.later)
+        write_reports(results, self.later, self.shard)
 
     def close(self) -> None:
         for stream in self.streams:

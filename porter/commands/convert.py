@@ -49,6 +49,7 @@ from porter.outputs import (
     unified_diff,
 )
 from porter.running.run import convert_paths
+from porter.running.shards import Shard
 from porter.running.writing import (
     BackupExists,
     DurableBatch,
@@ -207,6 +208,10 @@ def convert(
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes "
                     "(default: all cores when the input is large enough to pay for "
                     "them); output and reports are the same for any number.")] = None,
+    shard: Annotated[str | None, typer.Option("--shard", help="Convert only shard K of N "
+                     "(like 2/4): a stable partition of the input files by path, for CI "
+                     "matrices; merge the reports with 'porter report merge'.",
+                     metavar="K/N")] = None,
     quiet: Quiet = False,
     debug: Debug = False,
 ) -> None:
@@ -223,6 +228,7 @@ def convert(
         config = build_config(config_file, disable or [], only or [], option or [], fail_on,
                               toleration, drive or [], target_windows, select, ignore)
         targets = report_targets(report or [], report_format or [])
+        part = Shard.parse(shard) if shard is not None else None
         patch_out = patch is not None and str(patch) == STDOUT
         yaml_out = output is None and not in_place and not diff and patch is None \
             and kustomize_dir is None
@@ -234,7 +240,7 @@ def convert(
         yaml = _YamlOut() if yaml_out else None
         colored = diff and use_color(color, sys.stdout)
         written = 0
-        reports = StreamedReports(targets)
+        reports = StreamedReports(targets, (part.index, part.count) if part else None)
         batch = DurableBatch() if output is not None or in_place else None
         with progress_bar(quiet or not (output is not None or in_place or
                                         not sys.stdout.isatty())) as advance:
@@ -260,7 +266,7 @@ def convert(
                     finish(result)
 
             converted = convert_paths(paths, config, exclude=output, charts=charts,
-                                      jobs=jobs, on_total=advance.total)
+                                      jobs=jobs, on_total=advance.total, shard=part)
             try:
                 for result in selected(converted, config):
                     staged = _write_one(result, output, in_place, backup, batch)

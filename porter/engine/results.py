@@ -43,6 +43,8 @@ class FileResult:
     """Path below the input root, for ``--output``."""
     suppressed: list[Finding] = field(default_factory=list)
     """Findings that selection, ``ignore`` or a ``winporter.dev/ignore`` annotation removed."""
+    position: int | None = None
+    """With ``--shard``: the file's index among all the run's inputs (to merge reports)."""
     released: bool = False
     """The texts were dropped once written (bulk runs keep only findings in memory)."""
     _changed: bool | None = None

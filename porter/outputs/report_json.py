@@ -30,14 +30,27 @@ def summary_entry(results: Sequence[FileResult]) -> dict[str, int]:
     }
 
 
-def report(results: Sequence[FileResult]) -> dict[str, Any]:
-    return {
+def report(results: Sequence[FileResult], shard: tuple[int, int] | None = None) \
+        -> dict[str, Any]:
+    """The report; with ``shard`` (K, N) it also says where each file stands among all the
+    run's inputs and how many findings it has, so that ``porter report merge`` can put the
+    shards' reports back together in a single run's order."""
+    data: dict[str, Any] = {
         "version": VERSION,
         "files": [file_entry(r) for r in results],
         "findings": [f.to_dict() for r in results for f in r.findings],
         "summary": summary_entry(results),
     }
+    if shard is not None:
+        data["shard"] = shard_entry(results, shard, findings=[len(r.findings) for r in results])
+    return data
 
 
-def render(results: Sequence[FileResult]) -> str:
-    return json.dumps(report(results), indent=2, ensure_ascii=False) + "\n"
+def shard_entry(files: Sequence[FileResult], shard: tuple[int, int],
+                **counts: list[int]) -> dict[str, Any]:
+    return {"index": shard[0], "count": shard[1],
+            "positions": [r.position for r in files], **counts}
+
+
+def render(results: Sequence[FileResult], shard: tuple[int, int] | None = None) -> str:
+    return json.dumps(report(results, shard), indent=2, ensure_ascii=False) + "\n"

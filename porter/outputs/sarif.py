@@ -20,9 +20,11 @@ from porter.engine.registry import all_rules
 from porter.engine.results import FileResult
 from porter.engine.transform import Rule
 from porter.errors import PorterError
+from porter.outputs.report_json import shard_entry
 from porter.version import __version__
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+SHARD_PROPERTY = "porter/shard"
 SARIF_VERSION = "2.1.0"
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 SECTIONS = ("Converts", "Why", "Example", "Cannot convert", "Source")
@@ -122,9 +124,11 @@ def _notification(error: PorterError, path: str) -> dict[str, Any]:
             "locations": [_location(error.file or path, error.line, error.column)]}
 
 
-def report(results: Sequence[FileResult],
-           rules: Sequence[tuple[str, Rule]] | None = None) -> dict[str, Any]:
-    """The SARIF log of ``results``; ``rules`` (default: the registry's) describe them."""
+def report(results: Sequence[FileResult], rules: Sequence[tuple[str, Rule]] | None = None,
+           shard: tuple[int, int] | None = None) -> dict[str, Any]:
+    """The SARIF log of ``results``; ``rules`` (default: the registry's) describe them. With
+    ``shard`` (K, N), the run's properties say where each file stands among all the inputs
+    and how many results and notifications it has (for ``porter report merge``)."""
     findings = [f for result in results for f in result.findings]
     used = {f.rule for f in findings}
     catalogue = [(owner, rule) for owner, rule in (all_rules() if rules is None else rules)
@@ -133,6 +137,9 @@ def report(results: Sequence[FileResult],
     index = {rule.code: number for number, (_owner, rule) in enumerate(catalogue)}
     notifications = [_notification(e, r.path) for r in results for e in r.errors]
     internal = any(f.rule == "internal-error" for f in findings)
+    properties = {} if shard is None else {"properties": {SHARD_PROPERTY: shard_entry(
+        results, shard, results=[len(r.findings) for r in results],
+        notifications=[len(r.errors) for r in results])}}
     return {
         "$schema": SCHEMA,
         "version": SARIF_VERSION,
@@ -143,10 +150,11 @@ def report(results: Sequence[FileResult],
                              "toolExecutionNotifications": notifications}],
             "columnKind": "unicodeCodePoints",
             "results": [_result(f, index) for f in findings],
+            **properties,
         }],
     }
 
 
-def render(results: Sequence[FileResult], rules: Sequence[tuple[str, Rule]] | None = None) \
-        -> str:
-    return json.dumps(report(results, rules), indent=2, ensure_ascii=False) + "\n"
+def render(results: Sequence[FileResult], rules: Sequence[tuple[str, Rule]] | None = None,
+           shard: tuple[int, int] | None = None) -> str:
+    return json.dumps(report(results, rules, shard), indent=2, ensure_ascii=False) + "\n"
