@@ -87,11 +87,16 @@ def _temporary(beside: Path, data: bytes, mode: int, sync: bool) -> str:
     return temporary
 
 
+_FEW = 4
+
+
 def _sync_file_systems(paths: list[str]) -> None:
     """Make the data of ``paths`` durable: one ``syncfs`` per file system they are on (one
     journal commit for all), or an fsync of each where ``syncfs`` is missing."""
     seen: set[int] = set()
-    syncfs = getattr(_libc(), "syncfs", None)
+    # syncfs writes out every dirty page of the file system, other programs' too: for a
+    # handful of files their own fsyncs cost less.
+    syncfs = getattr(_libc(), "syncfs", None) if len(paths) > _FEW else None
     for path in paths:
         handle = os.open(path, os.O_RDONLY)
         try:
