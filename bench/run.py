@@ -1,7 +1,8 @@
 """porter's benchmark: speed and memory against a bare ruamel.yaml round trip, in one run.
 
     python bench/run.py [--repeat 3] [--sizes 1000,10000] [--skip-corpus | --corpus DIR]
-                        [--small-files 500] [--skip-trees] [--slow-repeat 1]
+                        [--skip-generated] [--small-files 500] [--skip-trees]
+                        [--slow-repeat 1]
 
 Everything is measured in fresh subprocesses on the same files in the same run, and reported
 as ratios and medians (this machine is noisy; absolute seconds mean little). Targets:
@@ -178,6 +179,7 @@ def main() -> int:
     parser.add_argument("--skip-corpus", action="store_true")
     parser.add_argument("--corpus", type=Path, default=CORPUS,
                         help="the real corpus (a folder with INDEX-plain.txt)")
+    parser.add_argument("--skip-generated", action="store_true", help="skip (b)")
     parser.add_argument("--small-files", type=int, default=500,
                         help="(d) files in the tree of small files")
     parser.add_argument("--skip-trees", action="store_true", help="skip (d)")
@@ -202,54 +204,71 @@ def main() -> int:
         _line("porter speed / round-trip speed", f"{ratio:.1f}x", ">= 5x", ratio >= 5)
 
     with tempfile.TemporaryDirectory() as temporary:
-        root = Path(temporary)
-        small_files = generate(root / "small", small)
-        large_files = generate(root / "large", large)
-        print(f"(b) workload-heavy corpus: {small} and {large} documents, all converted")
-        results = {}
-        for label, files in (("small", small_files), ("large", large_files)):
-            ours, base = _measure(porter(files), roundtrip(files), repeat=args.repeat)
-            results[label] = (ours, base)
-            print(f"  {label}: porter {ours['seconds']:.2f} s "
-                  f"({ours['documents'] / ours['seconds']:.0f} docs/s, "
-                  f"{ours['rss'] / 2**20:.0f} MiB), round trip {base['seconds']:.2f} s "
-                  f"({base['documents'] / base['seconds']:.0f} docs/s)")
-        for label in ("small", "large"):
-            ours, base = results[label]
-            ratio = base["seconds"] / ours["seconds"]
-            _line(f"porter speed / round-trip speed ({label})", f"{ratio:.2f}x", ">= 0.8x",
-                  ratio >= 0.8)
-        growth = results["large"][0]["seconds"] / results["small"][0]["seconds"]
-        factor = large / small
-        _line(f"time for {factor:.0f}x the documents", f"{growth:.2f}x",
-              f"<= {factor * 1.1:.0f}x", growth <= factor * 1.1)
-        memory = results["large"][0]["rss"] / results["small"][0]["rss"]
-        _line("peak RSS large / small", f"{memory:.2f}x", "<= 1.2x", memory <= 1.2)
-        one, two = _measure(porter(large_files, jobs=1), porter(large_files, jobs=2),
-                            repeat=args.repeat)
-        speedup = one["seconds"] / two["seconds"]
-        print(f"  --jobs 1 {one['seconds']:.2f} s, --jobs 2 {two['seconds']:.2f} s; CPU "
-              f"(parent and workers) {one['cpu']:.2f} s and {two['cpu']:.2f} s")
-        _line("--jobs 2 speed-up over --jobs 1", f"{speedup:.2f}x", ">= 1.7x", speedup >= 1.7)
+        if args.skip_generated:
+            print("(b) workload-heavy corpus: skipped (--skip-generated)")
+        else:
+            generated(Path(temporary), small, large, args.repeat)
+    startup(args.repeat)
+    if args.skip_trees or not index.is_file():
+        print("(d) real trees: skipped" + (" (--skip-trees)" if args.skip_trees else
+                                            f" ({index} not found)"))
+        return 0
+    real_trees(args, index)
+    return 0
 
+
+def generated(root: Path, small: int, large: int, repeat: int) -> None:
+    """(b): generated workload-heavy corpora of two sizes, in process, against the round
+    trip; growth in time and memory; --jobs 2 against --jobs 1."""
+    small_files = generate(root / "small", small)
+    large_files = generate(root / "large", large)
+    print(f"(b) workload-heavy corpus: {small} and {large} documents, all converted")
+    results = {}
+    for label, files in (("small", small_files), ("large", large_files)):
+        ours, base = _measure(porter(files), roundtrip(files), repeat=repeat)
+        results[label] = (ours, base)
+        print(f"  {label}: porter {ours['seconds']:.2f} s "
+              f"({ours['documents'] / ours['seconds']:.0f} docs/s, "
+              f"{ours['rss'] / 2**20:.0f} MiB), round trip {base['seconds']:.2f} s "
+              f"({base['documents'] / base['seconds']:.0f} docs/s)")
+    for label in ("small", "large"):
+        ours, base = results[label]
+        ratio = base["seconds"] / ours["seconds"]
+        _line(f"porter speed / round-trip speed ({label})", f"{ratio:.2f}x", ">= 0.8x",
+              ratio >= 0.8)
+    growth = results["large"][0]["seconds"] / results["small"][0]["seconds"]
+    factor = large / small
+    _line(f"time for {factor:.0f}x the documents", f"{growth:.2f}x",
+          f"<= {factor * 1.1:.0f}x", growth <= factor * 1.1)
+    memory = results["large"][0]["rss"] / results["small"][0]["rss"]
+    _line("peak RSS large / small", f"{memory:.2f}x", "<= 1.2x", memory <= 1.2)
+    one, two = _measure(porter(large_files, jobs=1), porter(large_files, jobs=2),
+                        repeat=repeat)
+    speedup = one["seconds"] / two["seconds"]
+    print(f"  --jobs 1 {one['seconds']:.2f} s, --jobs 2 {two['seconds']:.2f} s; CPU "
+          f"(parent and workers) {one['cpu']:.2f} s and {two['cpu']:.2f} s")
+    _line("--jobs 2 speed-up over --jobs 1", f"{speedup:.2f}x", ">= 1.7x", speedup >= 1.7)
+
+
+def startup(repeat: int) -> None:
+    """(c): start-up of ``porter --version`` and of ``porter convert FILE``."""
     porter_bin = Path(sys.executable).with_name("porter")
-    start = _wall([str(porter_bin), "--version"], max(args.repeat, 5))
-    base = _wall([sys.executable, "-c", "import ruamel.yaml"], max(args.repeat, 5))
+    start = _wall([str(porter_bin), "--version"], max(repeat, 5))
+    base = _wall([sys.executable, "-c", "import ruamel.yaml"], max(repeat, 5))
     print(f"(c) start-up: porter --version {start * 1000:.0f} ms, import ruamel.yaml "
           f"{base * 1000:.0f} ms")
     _line("start-up / import ruamel.yaml", f"{start / base:.2f}x", "<= 2x", start / base <= 2)
     quickstart = HERE.parent / "fixtures" / "quickstart" / "input.yaml"
     subprocess.run([str(porter_bin), "convert", str(quickstart), "-q"], capture_output=True,
                    env=ENV, check=False)  # byte-compile once, as an install does
-    one_file = _wall([str(porter_bin), "convert", str(quickstart), "-q"], max(args.repeat, 5))
+    one_file = _wall([str(porter_bin), "convert", str(quickstart), "-q"], max(repeat, 5))
     print(f"  porter convert FILE {one_file * 1000:.0f} ms")
     _line("convert start-up / import ruamel.yaml", f"{one_file / base:.2f}x", "<= 1.5x",
           one_file / base <= 1.5)
 
-    if args.skip_trees or not index.is_file():
-        print("(d) real trees: skipped" + (" (--skip-trees)" if args.skip_trees else
-                                            f" ({index} not found)"))
-        return 0
+
+def real_trees(args: argparse.Namespace, index: Path) -> None:
+    """(d): the user's commands end to end on the real corpus and a tree of small files."""
     with tempfile.TemporaryDirectory() as temporary:
         work = Path(temporary)
         corpus = work / "corpus"
@@ -263,7 +282,6 @@ def main() -> int:
         trees("small files", small, work / "s", args.repeat, args.slow_repeat)
         trees("real corpus", corpus, work / "c", args.repeat, args.slow_repeat)
         memory_growth(corpus, work / "m", args.small_files, args.repeat)
-    return 0
 
 
 if __name__ == "__main__":
