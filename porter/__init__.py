@@ -35,9 +35,10 @@ def convert_text(text: str, config: Config | None = None, name: str = "-") -> Fi
 
 
 def convert_paths(paths: Iterable[str | Path], config: Config | None = None,
-                  jobs: int = 1) -> Iterator[FileResult]:
+                  jobs: int | None = 1) -> Iterator[FileResult]:
     """Convert files and directory trees (as ``porter convert`` does), one result per file,
-    in input order; ``jobs`` > 1 converts in that many processes."""
+    in input order; ``jobs`` > 1 converts in that many processes, ``None`` in one per core
+    when the input is large enough to pay for them."""
     from porter.running.run import convert_paths as run
 
     return run(paths, config, jobs=jobs)
