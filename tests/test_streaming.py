@@ -48,3 +48,30 @@ def test_the_json_lines_report_has_lines_before_the_run_ends(tmp_path):
     assert done[:len(lines)] == lines
     assert [line["path"] for line in done if line["type"] == "file"] == [str(first), str(fifo)]
     assert done[-1]["type"] == "summary" and done[-1]["files"] == 2
+
+
+def test_the_json_report_rendered_in_pieces_is_byte_for_byte_the_whole_one():
+    """The JSON report is written a file entry and a finding at a time (never whole in
+    memory); its text is exactly json.dumps(report, indent=2) of the whole report."""
+    import json as json_module
+
+    from conftest import CASES
+
+    from porter.engine.pipeline import Pipeline
+    from porter.engine.results import FileResult
+    from porter.errors import InputError
+    from porter.outputs import report_json
+
+    pipeline = Pipeline()
+    results = [pipeline.convert_text((FIXTURES / case / "input.yaml").read_text(), case)
+               for case in CASES]
+    results.append(FileResult(path="bad.yaml", original="", converted="",
+                              errors=[InputError("invalid YAML: \u00e9", "bad.yaml", 2, 3)],
+                              kubernetes=False))
+    for number, result in enumerate(results):
+        result.position = number * 3
+    for subset in (results, results[:1], [results[-1]], []):
+        for shard in (None, (2, 3)):
+            whole = json_module.dumps(report_json.report(subset, shard), indent=2,
+                                      ensure_ascii=False) + "\n"
+            assert "".join(report_json.chunks(subset, shard)) == whole

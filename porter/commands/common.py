@@ -73,10 +73,16 @@ def write_reports(results: Sequence[FileResult], targets: Iterable[tuple[Path, R
     shard they are, for ``porter report merge``."""
     for path, fmt in targets:
         render = _RENDERERS[fmt]
-        text = render(results, shard=shard) if shard and fmt in _MERGEABLE else render(results)
-        data = text.encode("utf-8")
+        if fmt is ReportFormat.json:  # the largest report: rendered as it is written
+            data: bytes | Iterator[bytes] = (c.encode("utf-8")
+                                              for c in report_json.chunks(results, shard))
+        else:
+            text = render(results, shard=shard) if shard and fmt in _MERGEABLE \
+                else render(results)
+            data = text.encode("utf-8")
         if str(path) == STDOUT:
-            sys.stdout.buffer.write(data)
+            for piece in (data,) if isinstance(data, bytes) else data:
+                sys.stdout.buffer.write(piece)
             sys.stdout.flush()
         else:
             write_atomic(path, data)

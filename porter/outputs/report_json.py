@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from porter.engine.findings import Severity
@@ -53,4 +53,39 @@ def shard_entry(files: Sequence[FileResult], shard: tuple[int, int],
 
 
 def render(results: Sequence[FileResult], shard: tuple[int, int] | None = None) -> str:
-    return json.dumps(report(results, shard), indent=2, ensure_ascii=False) + "\n"
+    return "".join(chunks(results, shard))
+
+
+def chunks(results: Sequence[FileResult], shard: tuple[int, int] | None = None) \
+        -> Iterator[str]:
+    """The text of :func:`render`, byte for byte, one file entry or finding at a time: a
+    run's report is never held whole in memory (nor its dictionaries)."""
+    yield "{\n" + _member("version", VERSION)
+    yield from _list("files", (file_entry(r) for r in results))
+    yield from _list("findings", (f.to_dict() for r in results for f in r.findings))
+    if shard is None:
+        yield _member("summary", summary_entry(results), last=True)
+    else:
+        yield _member("summary", summary_entry(results))
+        yield _member("shard", shard_entry(results, shard,
+                                           findings=[len(r.findings) for r in results]),
+                      last=True)
+    yield "}\n"
+
+
+def _dump(value: Any, depth: int) -> str:
+    """``value`` as json.dumps(indent=2) writes it ``depth`` levels down."""
+    return json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n" + "  " * depth)
+
+
+def _member(key: str, value: Any, last: bool = False) -> str:
+    return f"  {json.dumps(key)}: {_dump(value, 1)}" + ("\n" if last else ",\n")
+
+
+def _list(key: str, items: Iterator[Any]) -> Iterator[str]:
+    yield f"  {json.dumps(key)}: ["
+    empty = True
+    for item in items:
+        yield ("\n    " if empty else ",\n    ") + _dump(item, 2)
+        empty = False
+    yield "],\n" if empty else "\n  ],\n"

@@ -9,13 +9,13 @@ import os
 import stat
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 
-def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
+def write_atomic(path: Path, data: bytes | Iterable[bytes], mode: int | None = None) -> None:
     """Replace ``path`` with ``data`` so that readers see the old or the new file, never half.
 
     The file mode is kept (``mode`` or the existing file's; a new file gets what ``open``
@@ -29,12 +29,13 @@ def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
         _sync_directory(staged[1].parent)
 
 
-def _stage(path: Path, data: bytes, mode: int | None, sync: bool) -> tuple[str, Path] | None:
+def _stage(path: Path, data: bytes | Iterable[bytes], mode: int | None,
+           sync: bool) -> tuple[str, Path] | None:
     """Write ``data`` to a temporary beside ``path``'s target: (temporary, target); None when
     ``path`` is not a file to replace (/dev/stdout, a pipe) and was written directly."""
     if path.exists() and not path.is_file():  # /dev/stdout, a pipe: nothing to replace
         with open(path, "wb") as stream:
-            stream.write(data)
+            _write_all(stream, data)
         return None
     target = path.resolve() if path.is_symlink() else path
     if mode is None:
@@ -68,14 +69,20 @@ def _synced_temporary(beside: Path, data: bytes, mode: int) -> str:
     return _temporary(beside, data, mode, sync=True)
 
 
-def _temporary(beside: Path, data: bytes, mode: int, sync: bool) -> str:
+def _write_all(stream: BinaryIO, data: bytes | Iterable[bytes]) -> None:
+    """Write ``data``, or each of its pieces (a large report, rendered as it is written)."""
+    for piece in (data,) if isinstance(data, bytes) else data:
+        stream.write(piece)
+
+
+def _temporary(beside: Path, data: bytes | Iterable[bytes], mode: int, sync: bool) -> str:
     """A hidden temporary file next to ``beside`` holding ``data`` with ``mode`` (on disk when
     ``sync``; else in the page cache until a :func:`_sync_file_systems`)."""
     handle, temporary = tempfile.mkstemp(prefix=f".{beside.name}.", suffix=".porter-tmp",
                                          dir=beside.parent)
     try:
         with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
+            _write_all(stream, data)
             stream.flush()
             if sync:
                 os.fsync(stream.fileno())
