@@ -23,7 +23,7 @@ if os.environ.get("CI"):
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
-CORPUS = ROOT.parent / "shared" / "corpus"
+CORPUS = Path(os.environ.get("PORTER_CORPUS", ROOT.parent / "shared" / "corpus"))
 CASES = sorted(p.name for p in FIXTURES.iterdir() if (p / "input.yaml").is_file())
 
 

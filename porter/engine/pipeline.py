@@ -13,6 +13,7 @@ from porter.engine.config import Config
 from porter.engine.findings import Finding, Severity
 from porter.engine.registry import ALIASES, CUSTOM_TAG, INTERNAL_ERROR, NOT_EXAMINED
 from porter.engine.results import DocumentPatch, FileResult
+from porter.engine.selfcheck import self_check
 from porter.engine.transform import Context, Transform
 from porter.errors import InputError, PorterError
 from porter.kube.resources import resource_at
@@ -57,6 +58,7 @@ class Pipeline:
     def __init__(self, config: Config | None = None) -> None:
         self.config = config or Config()
         self.transforms = self.config.enabled()
+        self.enabled = frozenset(t.id for t in self.transforms)
         self.kinds = frozenset().union(*(t.kinds for t in self.transforms))
         names = "|".join(sorted((re.escape(k) for k in self.kinds), key=len, reverse=True))
         # The cheap look: only slices naming one of these kinds are parsed at all.
@@ -119,6 +121,7 @@ class Pipeline:
             result.findings.extend(_unexamined_findings(document))
             original = clone(document.data)
             findings = self._run_transforms(document, original)
+            findings += self_check(document, self.config, self.enabled, findings)
             ops = diff(original, document.data)
             if not ops:
                 result.findings.extend(findings)

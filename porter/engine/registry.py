@@ -6,6 +6,7 @@ from functools import cache
 from importlib.metadata import entry_points
 
 from porter.engine.findings import Severity
+from porter.engine.selfcheck import RULES as SELF_CHECK_RULES
 from porter.engine.transform import Rule, Transform
 from porter.errors import ConfigError
 
@@ -134,7 +135,7 @@ NOT_EXAMINED = Rule(
     source="Kubernetes API reference",
 )
 
-CORE_RULES = (INTERNAL_ERROR, ALIASES, CUSTOM_TAG, NOT_EXAMINED)
+CORE_RULES = (INTERNAL_ERROR, ALIASES, CUSTOM_TAG, NOT_EXAMINED, *SELF_CHECK_RULES)
 
 
 @cache

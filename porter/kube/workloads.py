@@ -68,7 +68,13 @@ class PodSpec:
         """The pod (template) metadata; with ``create``, made when missing."""
         parent: Any = self.document.data
         for part in self.metadata_path:
+            if isinstance(parent, list):  # the items of a List
+                parent = parent[part]
+                continue
             child = parent.get(part) if isinstance(parent, dict) else None
+            if isinstance(child, list) and part == "items":
+                parent = child
+                continue
             if not isinstance(child, dict):
                 if not create or not isinstance(parent, dict):
                     return None
