@@ -30,7 +30,7 @@ from porter.kube.scheduling import (
     selector_matches,
     tolerates,
 )
-from porter.kube.workloads import CONTAINER_LISTS, PodSpec, api_group, pod_specs, resources
+from porter.kube.workloads import CONTAINER_LISTS, PodSpec, pod_specs, resources
 from porter.yamledit.pointer import json_pointer
 
 if TYPE_CHECKING:
