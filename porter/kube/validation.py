@@ -390,6 +390,32 @@ def run_as_user_name_errors(value: str) -> list[str]:
     return errors
 
 
+def host_process_containers(pod: PodSpec) -> list[tuple[Path, str, bool]]:
+    """Every container (init, regular, ephemeral) with its path below the pod spec, its name,
+    and whether it is a HostProcess container (its own ``hostProcess``, else the pod's), as
+    validateWindowsHostProcessPod counts them."""
+    pod_value = _get(pod.spec, ("securityContext", "windowsOptions", "hostProcess"))
+    found = []
+    for path, container in _containers(pod):
+        value = _get(container, ("securityContext", "windowsOptions", "hostProcess"))
+        effective = value is True or (not isinstance(value, bool) and pod_value is True)
+        found.append((path, str(container.get("name")), effective))
+    return found
+
+
+def is_host_process(pod: PodSpec) -> bool:
+    """Does the pod have any HostProcess container (which makes it a HostProcess pod, with
+    what the API server then requires of it)?"""
+    return any(effective for _, _, effective in host_process_containers(pod))
+
+
+def host_process_violations(pod: PodSpec) -> list[Violation]:
+    """validateWindowsHostProcessPod alone (pointers from the document root)."""
+    out = _Collector(pod.path)
+    _check_host_process(pod, out)
+    return out.violations
+
+
 def _check_host_process(pod: PodSpec, out: _Collector) -> None:
     """validateWindowsHostProcessPod (runs for every pod, whatever its OS).
 
