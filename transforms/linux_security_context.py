@@ -99,7 +99,8 @@ PRIVILEGED = Rule(
     severity=Severity.ERROR,
     summary="A privileged container cannot run on Windows; use a HostProcess container.",
     doc="""
-    Converts: deletes ``privileged: true`` so the manifest is admitted, and reports it.
+    Converts: deletes ``privileged: true`` so the manifest is admitted, and reports it (a
+    warning in a HostProcess pod, which already runs with the host's privileges).
 
     Why: Windows has no privileged containers; the API server rejects the field for Windows
     pods. What the container did with its privileges will not work.
@@ -373,7 +374,8 @@ class LinuxSecurityContext(PodSpecTransform):
                     "(windowsOptions.hostProcess, hostNetwork: true, a privileged namespace)"
                 context.report(PRIVILEGED, (*sc_path, "privileged"),
                                f"container {container.get('name')!r} is privileged; Windows has "
-                               "no privileged containers (field removed)", hint=hint)
+                               "no privileged containers (field removed)", hint=hint,
+                               severity=Severity.WARNING if self._host_process else None)
                 del security["privileged"]
             else:
                 self._remove(security, "privileged", sc_path, context, LINUX_ONLY)

@@ -81,8 +81,8 @@ HOST_PROCESS = Rule(
     severity=Severity.ERROR,
     summary="A HostProcess pod the API server rejects: what it still needs is named.",
     doc="""
-    Converts: nothing; ``hostNetwork: true`` of a HostProcess pod is always kept (and
-    ``dnsPolicy: ClusterFirstWithHostNet`` with it).
+    Converts: nothing; ``hostNetwork: true`` of a HostProcess pod (one with any HostProcess
+    container) is always kept.
 
     Why: a pod with any HostProcess container (``windowsOptions.hostProcess: true`` on the
     pod or a container) must have every container, init and ephemeral ones included, be a
@@ -117,7 +117,7 @@ class Networking(PodSpecTransform):
                            "hostNetwork: true removed: Windows pods cannot use host networking",
                            hint="use a Service, or make it a HostProcess pod")
             del spec["hostNetwork"]
-        if spec.get("dnsPolicy") == "ClusterFirstWithHostNet" and not host_process:
+        if spec.get("dnsPolicy") == "ClusterFirstWithHostNet":
             context.report(DNS_POLICY, (*pod.path, "dnsPolicy"),
                            "dnsPolicy ClusterFirstWithHostNet -> ClusterFirst")
             spec["dnsPolicy"] = "ClusterFirst"

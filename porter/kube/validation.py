@@ -270,7 +270,8 @@ def _check_linux(pod: PodSpec, out: _Collector) -> None:
             out.add((*path, "securityContext", "windowsOptions"), message)
 
 
-_SCHEDULER = "kube-scheduler NodeAffinity and TaintToleration plugins"
+_NODE_AFFINITY = "kube-scheduler NodeAffinity plugin (scheduler/framework/plugins/nodeaffinity)"
+_TAINTS = "kube-scheduler TaintToleration plugin (scheduler/framework/plugins/tainttoleration)"
 
 
 def _check_scheduling(spec: dict[str, Any], toleration: dict[str, str] | None,
@@ -284,7 +285,7 @@ def _check_scheduling(spec: dict[str, Any], toleration: dict[str, str] | None,
         if key in WINDOWS_NODE and str(value) != WINDOWS_NODE[key]:
             out.add(("nodeSelector", key), f"nodeSelector {key}={value} matches no Windows "
                     f"node ({key}={WINDOWS_NODE[key]} on every Windows node)",
-                    source=_SCHEDULER, check=SCHEDULING_CHECK)
+                    source=_NODE_AFFINITY, check=SCHEDULING_CHECK)
     base = ("affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution",
             "nodeSelectorTerms")
     terms = _get(spec, base)
@@ -295,7 +296,7 @@ def _check_scheduling(spec: dict[str, Any], toleration: dict[str, str] | None,
                 for e, message in term_problems:
                     out.add((*base, t, "matchExpressions", e),
                             f"node affinity {message} excludes Windows amd64 nodes",
-                            source=_SCHEDULER, check=SCHEDULING_CHECK)
+                            source=_NODE_AFFINITY, check=SCHEDULING_CHECK)
     if toleration is not None and not spec.get("runtimeClassName"):
         existing = spec.get("tolerations")
         if not any(tolerates(t, toleration) for t in
@@ -303,7 +304,7 @@ def _check_scheduling(spec: dict[str, Any], toleration: dict[str, str] | None,
             taint = f"{toleration['key']}" + (f"={toleration['value']}"
                                               if "value" in toleration else "")
             out.add(("tolerations",), f"no toleration for the Windows nodes' taint "
-                    f"{taint}:{toleration['effect']}", source=_SCHEDULER,
+                    f"{taint}:{toleration['effect']}", source=_TAINTS,
                     check=SCHEDULING_CHECK)
 
 
