@@ -22,6 +22,7 @@ from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 from porter.engine.findings import Finding, Severity
 from porter.engine.results import DocumentPatch, FileResult
 from porter.kube.resources import Resource, resource_of
+from porter.kube.workloads import LIST_KINDS
 from porter.outputs import (
     github,
     json_patch,
@@ -247,7 +248,7 @@ def _resources(text: str) -> dict[tuple[Any, ...], Any]:
     for data in documents(text):
         if not isinstance(data, dict):
             continue
-        for item in data["items"] if data.get("kind") == "List" else [data]:
+        for item in data["items"] if data.get("kind") in LIST_KINDS else [data]:
             resource = resource_of(item)
             key = (resource.api_version, resource.kind, resource.namespace, resource.name)
             assert key not in found, f"{key} twice"

@@ -148,7 +148,7 @@ class Pipeline:
                 change.redumped = True
             result.findings.extend(findings)
             changes.append(change)
-            result.patches.append(DocumentPatch(document.index, resource_at(document.data),
+            result.patches.append(DocumentPatch(document.index, resource_at(original),
                                                 [op.to_json() for op in ops]))
         if not changes:
             return text

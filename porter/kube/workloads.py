@@ -27,7 +27,10 @@ _POD_PATHS: dict[str, tuple[frozenset[str], Path, Path]] = {
                 ("spec", "jobTemplate", "spec", "template", "spec")),
 }
 WORKLOAD_KINDS = frozenset(_POD_PATHS)
-LIST_KINDS = frozenset({"List"})
+LIST_KINDS = frozenset({"List", *(f"{kind}List" for kind in WORKLOAD_KINDS),
+                        "PersistentVolumeList", "PersistentVolumeClaimList", "StorageClassList"})
+"""``kind: List`` and the typed lists (``DeploymentList``, ``PodList``, ...) that ``kubectl get
+-o yaml`` writes: their ``items`` are resources like any other."""
 
 
 def api_group(api_version: Any) -> str:

@@ -18,6 +18,7 @@ from typing import Any
 from porter.engine.results import DocumentPatch, FileResult
 from porter.errors import PorterError
 from porter.kube.resources import Resource, resource_of
+from porter.kube.workloads import LIST_KINDS
 from porter.yamledit.parsing import compose
 from porter.yamledit.plaindata import build
 
@@ -69,7 +70,7 @@ def resource_patches(result: FileResult) -> list[ResourcePatch]:
     """The patches of one file, in document order."""
     out: list[ResourcePatch] = []
     for patch in sorted(result.patches, key=lambda p: p.index):
-        items = _by_item(patch) if patch.resource.kind == "List" else None
+        items = _by_item(patch) if patch.resource.kind in LIST_KINDS else None
         if not items:
             out.append(ResourcePatch(result.path, patch.index, "", patch.resource,
                                      patch.operations))

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from porter.engine.results import FileResult
 from porter.kube.resources import Resource
+from porter.kube.workloads import LIST_KINDS
 from porter.outputs.json_patch import ResourcePatch, resource_patches
 from porter.version import __version__
 
@@ -122,7 +123,7 @@ def overlay(results: Sequence[FileResult], directory: str, cwd: str,
             if not patch.resource.name or not patch.resource.kind:
                 notes.append(f"{where}: a resource without kind or name cannot be a patch "
                              "target; its changes are not in the overlay")
-            elif patch.resource.kind == "List":
+            elif patch.resource.kind in LIST_KINDS:
                 notes.append(f"{where}: changes to a List itself (not to its items) cannot be "
                              "a kustomize patch; they are not in the overlay")
             else:
