@@ -57,7 +57,12 @@ def test_output_passes_validation(case):
     """Every converted pod spec passes the API server's Windows rules and every changed
     document its OpenAPI schema (porter.kube.validation), except where porter said it did not
     convert: see tests/validating.py for exactly what is excused and why."""
+    from conftest import case_config
     from validating import check_result, describe
 
-    checked = check_result(convert_case(case))
+    from porter.engine.selfcheck import configured_toleration
+
+    config = case_config(case)
+    toleration = configured_toleration(config, frozenset(t.id for t in config.enabled()))
+    checked = check_result(convert_case(case), toleration=toleration)
     assert not checked.violations, describe(case, checked)

@@ -95,7 +95,7 @@ def self_check(document: Document, config: Config, enabled: frozenset[str],
     """The error findings for what the transforms left wrong in ``document`` (its data as
     they left it); ``findings`` are theirs, ``enabled`` the ids of the enabled transforms."""
     context = Context(document, config, findings.append)
-    toleration = _toleration(config, enabled)
+    toleration = configured_toleration(config, enabled)
     errors = [f for f in findings if f.severity is Severity.ERROR]
     out: list[Finding] = []
     for pod in pod_specs(document):
@@ -107,7 +107,7 @@ def self_check(document: Document, config: Config, enabled: frozenset[str],
     return out
 
 
-def _toleration(config: Config, enabled: frozenset[str]) -> dict[str, str] | None:
+def configured_toleration(config: Config, enabled: frozenset[str]) -> dict[str, str] | None:
     """The Windows pool's taint, as os-scheduling is configured to tolerate it (None when
     os-scheduling does not run, has no taint, or leaves scheduling to a RuntimeClass)."""
     if "os-scheduling" not in enabled:
