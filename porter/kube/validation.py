@@ -1,13 +1,20 @@
 """Validating converted resources: the API server's Windows rules and the OpenAPI schema.
 
-Two independent checks, exposed together through :func:`violations`:
+The one implementation of each rule: the pipeline's self-check (:mod:`porter.engine.selfcheck`,
+every run) and the transforms that report on the same fields call these functions, and the
+tests check porter's written output with them. Two independent checks, exposed together
+through :func:`violations`:
 
 - :func:`windows_violations` re-implements the pod-spec checks of the Kubernetes API server
   that concern the pod OS (``pkg/apis/core/validation/validation.go``: ``validateOS``,
   ``validateWindows``, ``validateLinux``, ``validateWindowsSecurityContextOptions``,
-  ``validateWindowsHostProcessPod``; see ``windows-rules.md`` §1-§2) plus the kubelet's
-  ``kubernetes.io/os`` label check (``predicate.go``) and the intent porter gives a converted
-  pod: ``spec.os.name: windows`` unless it is pinned to Linux.
+  ``validateWindowsHostProcessPod``; see ``windows-rules.md`` §1-§2), ephemeral containers
+  (``ValidatePodTemplateSpec``, ``ValidatePodCreate``), the controllers' selector against the
+  template's labels (apps ``Validate*Spec``, ``ValidateReplicationControllerSpec``, batch
+  ``validateJobSpec``), the kubelet's ``kubernetes.io/os`` label check (``predicate.go``) and
+  ``verifyRunAsNonRoot``, scheduling onto a Windows amd64 node that carries the Windows taint,
+  and (for the tests) the intent porter gives a converted pod: ``spec.os.name: windows``
+  unless it is pinned to Linux.
 - :func:`schema_violations` validates a whole resource against the Kubernetes OpenAPI schema
   shipped by the ``kubernetes-validate`` package (strict: unknown fields are errors, as with
   ``kubectl apply``'s default ``--validate=strict``).
