@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 import yaml
 
+from porter.charts.archive import unpacked
 from porter.charts.manifests import Manifest, split_rendered, stream
 from porter.charts.values import merge, put, read_values_file
 from porter.errors import InputError
@@ -210,8 +211,9 @@ class HelmBinary:
         return Rendered(_parse_template_output(text), text)
 
     def values(self, chart: Path, options: RenderOptions) -> dict[str, Any]:
-        defaults = _directory_defaults(chart) if chart.is_dir() else \
-            yaml.safe_load(self._run(["show", "values", str(chart)], chart)) or {}
+        # Not ``helm show values``: it prints the parent's values only, none of the subcharts'.
+        with unpacked(chart) as directory:
+            defaults = _directory_defaults(directory)
         merged = merge(defaults, *(read_values_file(f) for f in options.values_files))
         for expression in (*options.set_values, *options.set_strings):
             for assignment in expression.split(","):
@@ -237,7 +239,7 @@ def _parse_template_output(text: str) -> list[Manifest]:
 def _directory_defaults(chart: Path) -> dict[str, Any]:
     """A chart directory's values with its subcharts' under their names (globals shared)."""
     values = read_values_file(chart / "values.yaml") if (chart / "values.yaml").is_file() else {}
-    aliases = _aliases(chart)
+    aliases = dependency_aliases(chart)
     charts = chart / "charts"
     for sub in sorted(charts.iterdir()) if charts.is_dir() else []:
         sub_values, name = _subchart_defaults(sub)
@@ -249,7 +251,7 @@ def _directory_defaults(chart: Path) -> dict[str, Any]:
     return values
 
 
-def _aliases(chart: Path) -> dict[str, str]:
+def dependency_aliases(chart: Path) -> dict[str, str]:
     try:
         metadata = yaml.safe_load((chart / "Chart.yaml").read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError):
