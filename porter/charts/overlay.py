@@ -292,7 +292,9 @@ def _schema_checked(values: dict[str, Any], probes: list[_Probe],
     kept = list(probes)
     for prefix, schema in schemas:
         try:
-            validator = jsonschema.validators.validator_for(schema)(schema)
+            # Helm 3 validates with gojsonschema (drafts 4 to 7): draft 7 when unnamed.
+            validator = jsonschema.validators.validator_for(
+                schema, default=jsonschema.Draft7Validator)(schema)
             before = {tuple(map(str, e.absolute_path))
                       for e in validator.iter_errors(get(values, prefix) or {})}
         except (jsonschema.SchemaError, jsonschema.exceptions.RefResolutionError):
@@ -593,7 +595,7 @@ def _verify(overlay: Overlay, engine: Engine, chart: Path, options: RenderOption
             overlay.entries = [e for e in overlay.entries if id(e) not in gone]
             rendered = _checked_render(overlay, engine, chart, options, refused)
     for entry, reason in refused:
-        overlay.conflicts.append(f"{dotted(entry.path)} is not set: {reason}")
+        overlay.conflicts.append(f"{dotted(entry.path)}: {reason}")
     if rendered is None:
         return
     result = pipeline.convert_text(rendered.text, overlay.chart)

@@ -85,9 +85,17 @@ def find_engine(chart: str) -> Engine:
     raise InputError(NO_ENGINE, chart)
 
 
+_DEBUG_HINT = "Use --debug flag to render out invalid YAML"
+
+
 def _one_line(text: str) -> str:
-    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    return "; ".join(lines) if lines else "unknown error"
+    """Helm's message on one line; its hint about its own ``--debug`` flag (porter has a
+    flag of that name that does something else) says which command to run instead."""
+    hinted = _DEBUG_HINT in text
+    lines = [line.strip() for line in text.replace(_DEBUG_HINT, "").strip().splitlines()
+             if line.strip()]
+    message = "; ".join(lines) if lines else "unknown error"
+    return f"{message} (helm template --debug prints the invalid YAML)" if hinted else message
 
 
 class HelmSdk:
