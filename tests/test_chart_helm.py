@@ -8,13 +8,16 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
 import yaml
 from conftest import FIXTURES
 from helm_binaries import HELMS, helm_binary
+from typer.testing import CliRunner
 
 from porter.charts.convert import ChartOptions, convert_chart
 from porter.charts.inputs import ChartInput
 from porter.charts.render import HelmBinary, RenderOptions
+from porter.cli import app
 from porter.engine.config import Config
 from porter.engine.pipeline import Pipeline
 from porter.outputs import values_overlay
@@ -136,3 +139,29 @@ def test_probes_pass_the_charts_schema(helm_version, tmp_path):
     assert overlay.renders == 2  # one probe render, one verification render
     assert overlay.values()["nodeSelector"] == {"kubernetes.io/os": "windows"}
     assert overlay.verified
+
+
+@pytest.mark.parametrize("engine", ["sdk", "helm3", "helm4"])
+def test_engines_agree_on_invalid_templates_and_library_charts(engine, tmp_path, monkeypatch):
+    if engine == "sdk":
+        pytest.importorskip("helm_python", reason="no helm-python-sdk: pip install -e '.[helm]'")
+        monkeypatch.setenv("PORTER_HELM_ENGINE", "sdk")
+    else:
+        monkeypatch.setenv("HELM_BIN", helm_binary(engine))
+        monkeypatch.setenv("PORTER_HELM_ENGINE", "binary")
+    chart = tmp_path / "c"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
+    (chart / "templates" / "pod.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata:\n"
+                                                  "  name: p\n")
+    (chart / "templates" / "banner.txt").write_text("Thanks for installing: [ not yaml\n")
+    runner = CliRunner()
+    invalid = runner.invoke(app, ["convert", str(chart)], catch_exceptions=False)
+    assert invalid.exit_code == 2
+    assert "YAML parse error on c/templates/banner.txt" in invalid.stderr
+    assert "Use --debug flag" not in invalid.stderr and invalid.stdout == ""
+    (chart / "templates" / "banner.txt").unlink()
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\ntype: library\n")
+    library = runner.invoke(app, ["convert", str(chart)], catch_exceptions=False)
+    assert library.exit_code == 2
+    assert "library charts are not installable" in library.stderr

@@ -74,7 +74,10 @@ def find_engine(chart: str) -> Engine:
     wanted = os.environ.get(ENGINE_VARIABLE, "auto").strip().lower() or "auto"
     if wanted not in ("auto", "binary", "sdk"):
         raise InputError(f"{ENGINE_VARIABLE} must be auto, binary or sdk, not {wanted!r}", chart)
-    binary = shutil.which("helm") if wanted in ("auto", "binary") else None
+    # Run as a Helm plugin, $HELM_BIN is the helm that runs porter: render with that one.
+    binary = (os.environ.get("HELM_BIN") if os.access(os.environ.get("HELM_BIN") or "-",
+                                                        os.X_OK) else None) or \
+        shutil.which("helm") if wanted in ("auto", "binary") else None
     if binary:
         return HelmBinary(binary)
     if wanted in ("auto", "sdk"):
@@ -101,12 +104,16 @@ def _one_line(text: str) -> str:
 class HelmSdk:
     """Helm's Go SDK through ``helm-python-sdk`` (no binary, no network, no cluster)."""
 
-    name = "helm-python-sdk"
-
     def __init__(self) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
         import helm_python
 
         self.helm = helm_python
+        try:
+            self.name = f"helm-python-sdk {version('helm-python-sdk')} (Helm's Go SDK)"
+        except PackageNotFoundError:
+            self.name = "helm-python-sdk (Helm's Go SDK)"
         self._charts: dict[Path, Any] = {}
 
     def _load(self, chart: Path) -> Any:
@@ -117,6 +124,9 @@ class HelmSdk:
             except self.helm.HelmError as exc:
                 raise InputError(f"not a loadable Helm chart: {_one_line(str(exc))}",
                                  str(chart)) from None
+            if loaded.metadata.get("type") == "library":  # helm template refuses these too
+                raise InputError("library charts are not installable: render a chart that "
+                                 "depends on it", str(chart))
             declared = loaded.metadata.get("dependencies") or []
             present = {d.get("name") for d in loaded.dependencies}
             missing = [d.get("name") for d in declared if d.get("name") not in present]
@@ -169,16 +179,33 @@ class HelmSdk:
             raise InputError(f"chart failed to render: {_one_line(str(exc))}",
                              str(chart)) from None
         manifests, not_yaml = split_rendered(files)
+        if not_yaml:  # Helm refuses the whole chart when a template renders invalid YAML
+            raise InputError(f"chart failed to render: YAML parse error on {not_yaml[0]}: "
+                             "the template renders invalid YAML (helm template --debug "
+                             "prints it)", str(chart))
         return Rendered(manifests, stream(manifests), not_yaml)
 
 
 class HelmBinary:
     """The ``helm`` command: ``helm template`` with the user's options."""
 
-    name = "helm"
-
     def __init__(self, executable: str) -> None:
         self.executable = executable
+        self._name: str | None = None
+
+    @property
+    def name(self) -> str:
+        """``helm v3.17.3 (/usr/local/bin/helm)``: the binary's version and path."""
+        if self._name is None:
+            try:
+                done = subprocess.run([self.executable, "version", "--short"],
+                                      capture_output=True, text=True, timeout=60, check=False,
+                                      stdin=subprocess.DEVNULL)
+                version = done.stdout.strip().split("+")[0] if done.returncode == 0 else ""
+            except (OSError, subprocess.TimeoutExpired):
+                version = ""
+            self._name = f"helm {version or '(version unknown)'} ({self.executable})"
+        return self._name
 
     def _run(self, arguments: list[str], chart: Path) -> str:
         try:
