@@ -64,7 +64,7 @@ def measure(chart: Path, helm: str) -> dict[str, object]:
         probes=overlay.probes, tried=overlay.tried, skipped=len(overlay.skipped),
         values=len(overlay.entries), pods=overlay.pods.total, clean=overlay.pods.clean,
         os_only=overlay.pods.os_only, templates=overlay.pods.templates,
-        kubelet_paths=overlay.pods.kubelet_paths,
+        equivalent=overlay.pods.equivalent,
         template_only=len(overlay.template_only), not_set=len(overlay.conflicts),
         verified=overlay.verified, renders_with_overlay=done.returncode == 0)
     if done.returncode:
@@ -86,8 +86,8 @@ def report(rows: list[dict[str, object]], label: str) -> list[str]:
              f"  Windows-bound pod specs: {total}; clean with the overlay except spec.os: "
              f"{clean} ({100 * clean / total if total else 0:.0f}%; "
              f"{sum(int(r['clean']) for r in good)} fully clean, "
-             f"{sum(int(r['kubelet_paths']) for r in good)} also with Linux mount paths the "
-             "kubelet puts on C: itself)",
+             f"{sum(int(r['equivalent']) for r in good)} also with changes that alter "
+             "nothing on the node: Linux mount paths, false host-namespace fields)",
              f"  template-only items: {sum(int(r['template_only']) for r in good)}; "
              f"values not set: {sum(int(r['not_set']) for r in good)}",
              f"  overlays that fail to render: "

@@ -71,7 +71,7 @@ def test_bitnami_overlay_is_verified_and_renders(helm_version, tmp_path):
         {"kubernetes.io/os": "windows"}
     # The effect, counted: one Windows-bound StatefulSet, left with spec.os and mount paths
     # the kubelet puts on C: itself.
-    assert (overlay.pods.total, overlay.pods.os_only, overlay.pods.kubelet_paths) == (1, 1, 1)
+    assert (overlay.pods.total, overlay.pods.os_only, overlay.pods.equivalent) == (1, 1, 1)
     assert "of 1 Windows-bound pod spec: 0 clean, 1 only miss spec.os" in \
         values_overlay.effect(overlay)
     assert "# Values not probed (1 of" in written.read_text()

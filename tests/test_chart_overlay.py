@@ -97,9 +97,10 @@ def test_hardcoded_linux_templates():
                for text in overlay.conflicts)
     lines = {c.pointer: c.line for c in overlay.template_only
              if c.resource == "DaemonSet/release-name-agent"}
-    assert lines["/spec/template/spec/hostPID"] == 16
-    assert lines["/spec/template/spec/nodeSelector/kubernetes.io~1os"] == 18
-    assert lines["/spec/template/spec/containers/0/volumeMounts/0/mountPath"] == 28
+    # A node agent by its shape (hostPID, /var/run), converted as its annotation asks.
+    assert lines["/spec/template/spec/hostPID"] == 17
+    assert lines["/spec/template/spec/nodeSelector/kubernetes.io~1os"] == 19
+    assert lines["/spec/template/spec/containers/0/volumeMounts/0/mountPath"] == 29
     assert any(c.resource == "CronJob/release-name-cleanup" for c in overlay.template_only)
 
 

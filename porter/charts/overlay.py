@@ -105,9 +105,11 @@ class PodTally:
     clean: int = 0
     os_only: int = 0
     templates: int = 0
-    kubelet_paths: int = 0
-    """Of ``os_only``: those also left with Linux mount paths the kubelet itself puts on C:
-    (``/tmp`` mounts at ``c:/tmp``), which porter only spells out."""
+    equivalent: int = 0
+    """Of ``os_only``: those also left with changes that alter nothing on a Windows node,
+    which porter only spells out: Linux mount paths the kubelet itself puts on C: (``/tmp``
+    mounts at ``c:/tmp``) and ``hostIPC``/``hostPID``/``shareProcessNamespace: false``
+    (the API server rejects them only when true)."""
 
     @property
     def total(self) -> int:
@@ -745,12 +747,12 @@ def _tally(rendered: Rendered, changed: dict[int, list[str]],
         spec = json_pointer(spec_path)
         left = [op for op in changed.get(index, [])
                 if op["path"] != f"{spec}/os" and not op["path"].startswith(f"{spec}/os/")]
-        paths = [op for op in left if _kubelet_path(op, data)]
+        paths = [op for op in left if _kubelet_path(op, data) or _false_namespace(op, data)]
         if not changed.get(index):
             tally.clean += 1
         elif len(paths) == len(left):
             tally.os_only += 1
-            tally.kubelet_paths += bool(paths)
+            tally.equivalent += bool(paths)
         else:
             tally.templates += 1
     return tally
@@ -766,6 +768,13 @@ def _kubelet_path(op: dict[str, Any], data: Any) -> bool:
     if not isinstance(old, str) or not isinstance(new, str) or not old.startswith("/"):
         return False
     return new.lower() == ("c:" + old.rstrip("/").replace("/", "\\")).lower()
+
+
+def _false_namespace(op: dict[str, Any], data: Any) -> bool:
+    """The removal of a host-namespace field that is false (allowed for Windows pods)."""
+    name = op["path"].rsplit("/", 1)[-1]
+    return op["op"] == "remove" and name in ("hostIPC", "hostPID", "shareProcessNamespace") \
+        and _at(data, _steps(op["path"])) is False
 
 
 def _windows_bound(data: Any, spec_path: Pointer, documents: dict[tuple[str, ...], _Document],

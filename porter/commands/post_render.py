@@ -75,6 +75,8 @@ def post_render_command(
                 for note in result.notes:
                     err(note)
                 err(summary.render([result]))
+                if by_helm:
+                    err(f"porter: findings written to {', '.join(map(str, targets))}")
             if by_helm and not quiet:
                 _to_terminal(result, status, targets)
             raise typer.Exit(status)

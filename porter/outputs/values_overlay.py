@@ -101,9 +101,9 @@ def effect(overlay: Overlay) -> str:
     text = (f"with the overlay alone, of {pods.total} Windows-bound pod spec"
             f"{'s' * (pods.total != 1)}: {pods.clean} clean, {pods.os_only} only miss "
             f"spec.os")
-    if pods.kubelet_paths:
-        text += (f" ({pods.kubelet_paths} also keep Linux mount paths, which the kubelet "
-                 "mounts under C: itself)")
+    if pods.equivalent:
+        text += (f" ({pods.equivalent} also keep Linux mount paths, which the kubelet "
+                 "mounts under C: itself, or false host-namespace fields)")
     text += f", {pods.templates} need the templates"
     if not overlay.verified:
         text += " (unverified: the chart does not render with it)"
