@@ -134,3 +134,15 @@ def test_overlay_render_is_pure():
     overlay = overlay_of("legacy")
     assert values_overlay.render(overlay) == values_overlay.render(overlay)
     assert yaml.safe_load(values_overlay.render(overlay)) == {}
+
+
+def test_probes_past_the_time_budget_are_listed_not_dropped(monkeypatch):
+    from porter.charts import overlay as overlay_module
+
+    monkeypatch.setattr(overlay_module, "BUDGET_SECONDS", -1.0)
+    overlay = overlay_of("web")
+    assert overlay.entries == [] and overlay.tried == 0
+    assert len(overlay.skipped) == overlay.probes > 0
+    assert all("budget for probing ran out" in s.reason for s in overlay.skipped)
+    text = values_overlay.render(overlay)
+    assert f"# Values not probed ({overlay.probes} of {overlay.probes} candidates" in text
