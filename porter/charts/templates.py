@@ -168,9 +168,14 @@ def attribute(findings: Iterable[Finding], text: str, ranges: list[SourceRange],
             moved.append(dataclasses.replace(finding, file=display, line=mapped[0],
                                              column=mapped[1]))
             continue
+        if template is None:  # no template to read: the line stays the stream's
+            note = (f"from template {display}; line {finding.line} is in {where} "
+                    "(the template is not at hand)")
+            moved.append(dataclasses.replace(
+                finding, hint=f"{finding.hint}; {note}" if finding.hint else note))
+            continue
         note = (f"line {finding.line} is in {where}, not in the template: the field comes "
-                "from a value or a helper") if template is not None else \
-            f"line {finding.line} is in {where}"
+                "from a value or a helper")
         moved.append(dataclasses.replace(
             finding, file=display, hint=f"{finding.hint}; {note}" if finding.hint else note))
     return moved

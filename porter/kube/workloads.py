@@ -148,3 +148,8 @@ def pod_specs(document: Document) -> Iterator[PodSpec]:
 def may_hold_pod_specs(kind: str | None) -> bool:
     """The cheap look: can a document of this kind carry a pod spec at all?"""
     return kind in WORKLOAD_KINDS or kind in LIST_KINDS
+
+
+def pod_spec_path(obj: Any) -> Path | None:
+    """Where a workload's pod spec sits in its plain data (None: not a workload)."""
+    return _POD_PATHS[obj["kind"]][2] if is_workload(obj) else None

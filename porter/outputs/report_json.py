@@ -13,10 +13,14 @@ VERSION = 1
 
 
 def file_entry(result: FileResult) -> dict[str, Any]:
-    return {"path": result.path, "changed": result.changed,
-            "error": "; ".join(e.message if e.line is None else
-                               f"{e.message} (line {e.line}, column {e.column})"
-                               for e in result.errors) or None}
+    entry = {"path": result.path, "changed": result.changed,
+             "error": "; ".join(e.message if e.line is None else
+                                f"{e.message} (line {e.line}, column {e.column})"
+                                for e in result.errors) or None}
+    engine = getattr(result, "engine", "")  # a chart's: which Helm rendered it
+    if engine:
+        entry["engine"] = engine
+    return entry
 
 
 def summary_entry(results: Sequence[FileResult]) -> dict[str, int]:
