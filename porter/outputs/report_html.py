@@ -21,6 +21,7 @@ from porter.outputs.sarif import SECTIONS, doc_sections
 
 _HUNK = re.compile(r"@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@")
 _CODE = re.compile(r"``(.+?)``")
+MAX_INPUTS = 12
 BAR_HEIGHT, BAR_GAP, CHART_WIDTH, LABEL_WIDTH = 22, 6, 720, 260
 _FILL = {Status.BLOCKED: "#c62828", Status.REVIEW: "#a86400", Status.CONVERTED: "#1d4ed8",
          Status.LINUX: "#6d28d9", Status.UNEXAMINED: "#4b5563", Status.READY: "#15803d"}
@@ -200,7 +201,9 @@ def _header(model: Readiness) -> str:
     facts = [
         ("porter", run.version),
         ("command", f"porter {run.command}"),
-        ("inputs", ", ".join(run.inputs) or "-"),
+        ("inputs", ", ".join(run.inputs[:MAX_INPUTS]) + (
+            f" and {len(run.inputs) - MAX_INPUTS} more" if len(run.inputs) > MAX_INPUTS
+            else "") or "-"),
         ("target Windows", run.target_windows),
         ("Helm engine", ", ".join(model.engines) or "no charts in this run"),
         ("image resolution", "on (verdicts from the registries)" if run.image_resolution
