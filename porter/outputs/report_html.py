@@ -73,6 +73,8 @@ pre.diff .d-file { font-weight: 700; } pre.diff .d-hunk { color: #0550ae; backgr
 pre.diff .d-del { color: #82071e; background: #ffebe9; }
 pre.diff .d-add { color: #116329; background: #dafbe1; }
 article.workload { border-top: 1px solid var(--line); padding-top: .25rem; }
+/* Long runs: the browser lays out only the workloads and rules in view. */
+article.workload, article.rule { content-visibility: auto; contain-intrinsic-size: auto 320px; }
 .where { color: var(--muted); }
 button.sort { font: inherit; font-weight: 600; background: none; border: 0; padding: 0;
               cursor: pointer; color: inherit; }
@@ -83,6 +85,7 @@ button.sort::after { content: " \\2195"; color: var(--muted); }
   .filters, button.sort::after { display: none; }
   #workload-table tbody tr { display: table-row !important; }
   article.workload, tr, figure { break-inside: avoid; }
+  article.workload, article.rule { content-visibility: visible; }
   pre.diff span { white-space: pre-wrap; }
   a { color: inherit; text-decoration: none; }
 }
