@@ -47,11 +47,17 @@ def _run(page: Path, *flags: str) -> subprocess.CompletedProcess[str]:
 
 
 def dump_dom(page: Path, *, scripts: bool = True) -> str:
-    """The DOM once the page has loaded (its scripts ran, unless ``scripts`` is False)."""
-    flags = ["--dump-dom"]
+    """The DOM once the page has loaded and its scripts ran. With ``scripts`` False, a copy
+    of the page is loaded under a Content-Security-Policy that forbids every script (as a
+    browser with JavaScript off would show it; --dump-dom itself needs JavaScript on)."""
     if not scripts:
-        flags.append("--blink-settings=scriptEnabled=false")
-    return _run(page, *flags).stdout
+        text = page.read_text(encoding="utf-8")
+        head = text.index("<head>") + len("<head>")
+        copy = page.with_name(page.stem + "-noscript.html")
+        copy.write_text(text[:head] + '<meta http-equiv="Content-Security-Policy" '
+                        "content=\"script-src 'none'\">" + text[head:], encoding="utf-8")
+        page = copy
+    return _run(page, "--dump-dom").stdout
 
 
 def screenshot(page: Path, target: Path, width: int = 1280, height: int = 2400) -> Path:

@@ -39,8 +39,7 @@ h3 { font-size: 1.05rem; margin: 1.5rem 0 .5rem; }
 a { color: #0550ae; }
 code, pre, .mono { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas,
                    "DejaVu Sans Mono", monospace; font-size: .88em; }
-.overview { display: grid; grid-template-columns: repeat(auto-fit, minmax(20rem, 1fr));
-            gap: 0 2.5rem; align-items: start; }
+.overview { display: flex; flex-wrap: wrap; gap: 0 3rem; align-items: flex-start; }
 dl.run { display: grid; grid-template-columns: max-content 1fr; gap: .15rem 1rem; margin: 1rem 0; }
 dl.run dt { color: var(--muted); } dl.run dd { margin: 0; }
 table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; }
@@ -49,7 +48,6 @@ th, td { text-align: left; vertical-align: top; padding: .3rem .5rem;
 thead th { background: #f6f8fa; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 table.totals { width: auto; }
-table.totals td:last-child { min-width: 14rem; }
 .badge { display: inline-block; padding: 0 .45rem; border-radius: .6rem; font-size: .85em;
          font-weight: 600; white-space: nowrap; border: 1px solid currentColor; }
 .s-blocked .badge, .badge.s-blocked { background: #ffebe9; color: #82071e; }
@@ -60,6 +58,9 @@ table.totals td:last-child { min-width: 14rem; }
 .s-ready .badge, .badge.s-ready { background: #dafbe1; color: #116329; }
 .sev-error { color: #82071e; font-weight: 600; } .sev-warning { color: #6b4400; font-weight: 600; }
 .sev-info { color: #0a3069; }
+table.findings td:nth-child(-n+3) { white-space: nowrap; }
+table.findings td:nth-child(4) { overflow-wrap: anywhere; }
+table.findings td:nth-child(5) { width: 30%; }
 .filters { border: 1px solid var(--line); border-radius: .4rem; padding: .4rem .8rem;
            margin: .5rem 0; }
 .filters label { margin-right: 1rem; white-space: nowrap; }
