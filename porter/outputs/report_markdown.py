@@ -128,34 +128,60 @@ def _line(w: Workload) -> str:
     return f"- {_status(w.status)} {_md(w.label)} {_code(f'{w.file}:{w.line}')}\n"
 
 
+def _choices(w: Workload) -> list[str]:
+    """The forms of a workload's entry, fullest first."""
+    if w.status is Status.READY:
+        return [_line(w)]
+    if w.diff:
+        return [_details(w, True), _details(w, False), _line(w)]
+    return [_details(w, False), _line(w)]
+
+
 def markdown(model: Readiness, limit: int = LIMIT) -> str:
-    """The report, within ``limit`` characters."""
-    out = [_head(model)]
-    size = len(out[0])
-    shown = no_diff = cut = 0
+    """The report, within ``limit`` characters. When not everything fits, every workload
+    still gets a line if the lines fit, and the most urgent get their details (with the diff
+    where there is room); otherwise the least urgent are left out."""
+    head = _head(model)
     ordered = model.ordered()
-    if ordered:
-        heading = "\n### Workloads\n\n"
-        out.append(heading)
-        size += len(heading)
-    for w in ordered:
-        choices = [_line(w)] if w.status is Status.READY else \
-            [_details(w, True), _details(w, False), _line(w)] if w.diff else \
-            [_details(w, False), _line(w)]
-        for number, text in enumerate(choices):
-            if size + len(text) + _RESERVE <= limit:
-                out.append(text)
-                size += len(text)
-                shown += 1
-                no_diff += bool(w.diff) and number > 0
-                break
-        else:
+    heading = "\n### Workloads\n\n" if ordered else ""
+    budget = limit - len(head) - len(heading) - _RESERVE
+    forms = [_choices(w) for w in ordered]
+    chosen: list[int | None]
+    if sum(len(f[0]) for f in forms) <= budget + _RESERVE:
+        chosen = [0] * len(forms)  # everything fits: no note needed
+    elif sum(len(f[-1]) for f in forms) <= budget:
+        chosen = [len(f) - 1 for f in forms]
+        budget -= sum(len(f[-1]) for f in forms)
+        for number, options in enumerate(forms):  # most urgent first
+            for form, text in enumerate(options[:-1]):
+                extra = len(text) - len(options[-1])
+                if extra <= budget:
+                    chosen[number], budget = form, budget - extra
+                    break
+    else:
+        chosen = []
+        for options in forms:
+            pick = next((form for form, text in enumerate(options) if len(text) <= budget),
+                        None)
+            chosen.append(pick)
+            if pick is not None:
+                budget -= len(options[pick])
+    out = [head, heading]
+    brief = no_diff = cut = 0
+    for w, options, pick in zip(ordered, forms, chosen, strict=True):
+        if pick is None:
             cut += 1
-    if cut or no_diff:
+            continue
+        out.append(options[pick])
+        full = len(options) - 1
+        brief += pick == full and full > 0
+        no_diff += bool(w.diff) and pick > 0
+    if cut or brief or no_diff:
         parts = ([f"{_plural(cut, 'workload')} left out"] if cut else []) + \
+            ([f"{_plural(brief, 'workload')} listed without details"] if brief else []) + \
             ([f"{_plural(no_diff, 'diff')} left out"] if no_diff else [])
         out.append(f"\n> **Cut to fit GitHub's {limit:,}-character limit:** "
-                   f"{' and '.join(parts)} (the least urgent go first). The HTML or JSON "
+                   f"{', '.join(parts)} (the least urgent first). The HTML or JSON "
                    "report (`--report porter.html`) has everything.\n")
     return "".join(out)
 
