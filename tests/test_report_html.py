@@ -192,3 +192,20 @@ def test_corpus_report_opens_in_under_two_seconds(tmp_path):
     print(figures)
     assert figures["workloads"] > 100
     assert figures["load_ms"] < 2000, figures
+
+
+def test_images_picture_only_when_image_rules_reported():
+    with_images = report_html.render([convert_case("images")])
+    assert 'id="chart-images"' in with_images
+    assert '<g class="bar" data-label="windows-server-2016-image" data-value="1"' in with_images
+    without = report_html.render([convert_case("quickstart")])
+    assert "chart-images" not in without and "Images by verdict" not in without
+    _strict(without)
+
+
+def test_diff_colours_follow_hunk_lengths():
+    """A removed line reading ``-- x`` is a removal, not a file header (as --diff colours)."""
+    diff = "--- a/f.yaml\n+++ b/f.yaml\n@@ -1,2 +1,2 @@\n--- x\n+++ y\n keep\n"
+    html = report_html.diff_html(diff)
+    assert re.findall(r'<span class="(d-\w+)">', html) == \
+        ["d-file", "d-file", "d-hunk", "d-del", "d-add", "d-ctx"]
