@@ -153,3 +153,24 @@ def test_unexamined_resource_rows_come_from_findings():
     assert rows["Rollout"].status is Status.UNEXAMINED
     assert Resource("argoproj.io/v1alpha1", "Rollout", None, "canary") in \
         {w.resource for w in model.workloads}
+
+
+def test_chart_workloads_name_their_template():
+    pytest.importorskip("helm_python", reason="no Helm engine: pip install -e '.[helm]'")
+    from conftest import FIXTURES
+
+    from porter.charts.convert import ChartOptions, convert_chart
+    from porter.charts.inputs import ChartInput
+    from porter.charts.render import HelmSdk
+
+    chart = FIXTURES / "charts" / "web"
+    result = convert_chart(ChartInput(str(chart), chart, ""), Pipeline(), ChartOptions(),
+                           HelmSdk())
+    model = readiness([result])
+    assert model.engines == ("helm-python-sdk",)
+    deployments = [w for w in model.workloads if w.kind == "Deployment"]
+    assert deployments and all(w.template.endswith("templates/deployment.yaml")
+                               for w in deployments)
+    rendered = result.original.splitlines()
+    for w in deployments:  # the line is the rendered stream's: where the resource starts
+        assert rendered[w.line - 1].startswith("apiVersion:")

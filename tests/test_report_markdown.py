@@ -99,3 +99,25 @@ def test_text_cannot_break_tables_or_html():
     assert row.count(" | ") == 3  # every | of the text is escaped
     assert "<x>" not in text and "&lt;x&gt;" in text
     assert "<summary>" in text and "a|b&lt;c&gt;" in text
+
+
+def test_cli_formats_from_extension_and_flag(tmp_path):
+    """Through a real subprocess: .md and .html by extension, --report-format for stdout."""
+    import subprocess
+    import sys
+
+    from conftest import FIXTURES
+
+    source = FIXTURES / "quickstart" / "input.yaml"
+    out = subprocess.run([sys.executable, "-m", "porter", "check", str(source), "-q",
+                          "--report", "-", "--report-format", "markdown",
+                          "--report", str(tmp_path / "r.md"), "--report",
+                          str(tmp_path / "r.html")],
+                         capture_output=True, text=True, timeout=120,
+                         stdin=subprocess.DEVNULL)
+    assert out.returncode == 1, out.stderr  # the file would change
+    assert out.stdout.startswith("## Windows migration readiness\n")
+    assert "`porter check`" in out.stdout and "would change" in out.stdout
+    assert (tmp_path / "r.md").read_text(encoding="utf-8") == out.stdout
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and 'data-status="review"' in page

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from porter.charts.convert import ChartResult
+from porter.charts.manifests import source_at, source_ranges
 from porter.engine.findings import Finding, Severity
 from porter.engine.registry import all_rules
 from porter.engine.results import FileResult, ResourceSpan
@@ -94,6 +95,9 @@ class Workload:
     diff_kept: bool = True
     images: tuple[tuple[str, str], ...] = ()
     """(JSON pointer, image) of its containers, after conversion."""
+    template: str = ""
+    """For a chart: the template the resource was rendered from (``line`` is then a line of
+    the rendered chart, as ``porter convert CHART`` prints it)."""
 
     @property
     def kind(self) -> str:
@@ -328,6 +332,11 @@ def _file_workloads(result: FileResult) -> tuple[list[Workload], list[Finding]]:
             loose.append(finding)
     kept = [(row, span) for row, span in rows
             if row.findings or row.changed or span is None or _listed(span)]
+    if isinstance(result, ChartResult) and result.original:
+        ranges = source_ranges(result.original)
+        for row, span in kept:
+            found = source_at(ranges, row.line) if span is not None else None
+            row.template = found.source if found else ""
     texts = not result.released and result.changed
     old, new = (_lines(result.original), _lines(result.converted)) if texts else ([], [])
     opcodes = difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes() \

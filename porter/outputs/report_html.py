@@ -296,7 +296,8 @@ def _workload_table(model: Readiness) -> str:
             f'data-name="{_e(w.name)}" data-file="{_e(w.file)}" data-line="{w.line}">'
             f'<td data-v="{rank[w.status]}"><span class="badge">{_e(w.status.label)}</span></td>'
             f"<td>{_e(w.kind)}</td><td>{_e(w.namespace)}</td><td>{name}</td>"
-            f'<td class="mono" data-v="{_e(w.file)}:{w.line:09d}">{_e(w.file)}:{w.line}</td>'
+            f'<td class="mono" data-v="{_e(w.file)}:{w.line:09d}">{_e(w.file)}:{w.line}'
+            + (f"<br>{_e(w.template)}" if w.template else "") + "</td>"
             f'<td class="num">{w.count(Severity.ERROR)}</td>'
             f'<td class="num">{w.count(Severity.WARNING)}</td>'
             f'<td class="num">{w.count(Severity.INFO)}</td></tr>')
@@ -345,7 +346,9 @@ def _details(model: Readiness) -> str:
             f'<article class="workload s-{w.status.value}" id="w-{w.number}" '
             f'data-status="{w.status.value}"><h3><span class="badge">{_e(w.status.label)}'
             f"</span> {_e(w.label)}</h3>"
-            f'<p class="where mono">{_e(w.file)}:{w.line}</p>{body}</article>')
+            f'<p class="where mono">{_e(w.file)}:{w.line}'
+            + (f" (rendered; from template {_e(w.template)})" if w.template else "")
+            + f"</p>{body}</article>")
     if not parts:
         return ""
     return ('<section aria-labelledby="details"><h2 id="details">Findings and changes by '

@@ -108,7 +108,9 @@ def _fence(text: str) -> str:
 def _summary(w: Workload) -> str:
     counts = ", ".join(_plural(w.count(v), v.value) for v in Severity if w.count(v))
     return (f"{_MARKS[w.status]} <b>{escape(w.status.label)}</b> · {escape(w.label)} · "
-            f"<code>{escape(w.file)}:{w.line}</code>" + (f" · {counts}" if counts else ""))
+            f"<code>{escape(w.file)}:{w.line}</code>"
+            + (f" (template <code>{escape(w.template)}</code>)" if w.template else "")
+            + (f" · {counts}" if counts else ""))
 
 
 def _details(w: Workload, with_diff: bool) -> str:
