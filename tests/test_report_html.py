@@ -54,11 +54,12 @@ def _run_porter(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def _tree(tmp_path: Path) -> Path:
-    """Every fixture's input in one tree (the run mixes every status)."""
+    """Every fixture's input in one tree (the run mixes every status), and a broken file."""
     tree = tmp_path / "manifests"
     tree.mkdir()
     for case in CASES:
         shutil.copyfile(FIXTURES / case / "input.yaml", tree / f"{case}.yaml")
+    (tree / "zz-broken.yaml").write_text("apiVersion: v1\nkind: Pod\nmetadata: {name: [\n")
     return tree
 
 
@@ -106,7 +107,7 @@ def test_in_the_browser_the_page_agrees_with_the_json_report(tmp_path):
     tree = _tree(tmp_path)
     out = _run_porter("convert", str(tree.name), "-o", "out", "--report", "report.html",
                       "--report", "report.json", "--patch", "patch.json", "-q", cwd=tmp_path)
-    assert out.returncode == 1, out.stderr  # the fixtures hold errors
+    assert out.returncode == 2, out.stderr  # the broken file
     report = json.loads((tmp_path / "report.json").read_text())
     patches = json.loads((tmp_path / "patch.json").read_text())
     page = tmp_path / "report.html"
@@ -132,8 +133,11 @@ def test_in_the_browser_the_page_agrees_with_the_json_report(tmp_path):
     assert _count(dom, "findings-error") == summary["errors"]
     assert _count(dom, "findings-warning") == summary["warnings"]
     assert _count(dom, "findings-info") == summary["infos"]
-    assert _count(dom, "files-all") == summary["files"] == len(CASES)
+    assert _count(dom, "files-all") == summary["files"] == len(CASES) + 1
     assert _count(dom, "files-changed") == summary["changed"]
+    unreadable = [f for f in report["files"] if f["error"]]
+    assert _count(dom, "files-unreadable") == len(unreadable) == 1
+    assert 'id="input-errors"' in dom and "zz-broken.yaml:4:1: error: invalid YAML" in dom
     assert len(re.findall(r'<tr class="finding"', dom)) == len(report["findings"])
     # Every rule used is explained on the page, and every finding links to it.
     for rule in {f["rule"] for f in report["findings"]}:
@@ -155,7 +159,7 @@ def test_in_the_browser_the_page_agrees_with_the_json_report(tmp_path):
 def test_filters_and_sorting_work_in_the_browser(tmp_path):
     tree = _tree(tmp_path)
     out = _run_porter("check", str(tree.name), "--report", "report.html", "-q", cwd=tmp_path)
-    assert out.returncode == 1, out.stderr
+    assert out.returncode == 2, out.stderr
     seen = probe(tmp_path / "report.html")
     rows = _rows((tmp_path / "report.html").read_text(encoding="utf-8"))
     statuses = [r["data-status"] for r in rows]
