@@ -382,7 +382,7 @@ def _rule(owner: str, rule: Rule) -> str:
             f' <span class="sev-{rule.severity.value}">{rule.severity.value}</span></h3>'
             f"<p>{_text(rule.summary)} <span class=\"where\">(transform {_e(owner)})</span>"
             f'</p><dl class="rule-doc">{entries}<dt>Source</dt><dd>'
-            f"{_text(where) + '; ' if where else ''}{source}</dd></dl></article>")
+            f"{_text(where.rstrip('.')) + '; ' if where else ''}{source}</dd></dl></article>")
 
 
 def _rules(model: Readiness) -> str:
