@@ -348,7 +348,7 @@ def _file_workloads(result: FileResult) -> tuple[list[Workload], list[Finding]]:
                 row.diff = span_diff(result.path, old, new, opcodes, span.line, span.end_line)
             else:
                 row.diff_kept = False
-    return [row for row, _ in kept], loose
+    return sorted((row for row, _ in kept), key=lambda row: row.line), loose
 
 
 def readiness(results: Sequence[FileResult], run: RunInfo | None = None,
