@@ -21,6 +21,7 @@ from porter.commands.common import (
     exit_status,
     guarded,
     report_targets,
+    run_info,
     selected,
     use_color,
     write_reports,
@@ -123,7 +124,7 @@ def check(
         elif not to_stdout:
             sys.stdout.buffer.write(listing(results, config).encode("utf-8"))
         sys.stdout.flush()
-        write_reports(results, targets)
+        write_reports(results, targets, run_info("check", paths, config))
         status = exit_status(results, config)
         if status == EXIT_OK and any(r.changed for r in results):
             status = EXIT_FINDINGS

@@ -16,7 +16,16 @@ from porter.engine.config import Config, load_config
 from porter.engine.results import FileResult
 from porter.engine.suppression import suppress
 from porter.errors import ConfigError, PorterError
-from porter.outputs import github, report_json, report_jsonl, report_text, sarif
+from porter.outputs import (
+    github,
+    report_html,
+    report_json,
+    report_jsonl,
+    report_markdown,
+    report_text,
+    sarif,
+)
+from porter.outputs.readiness import RunInfo
 from porter.running.writing import write_atomic
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
@@ -28,6 +37,8 @@ class ReportFormat(StrEnum):
     jsonl = "jsonl"
     sarif = "sarif"
     github = "github"
+    html = "html"
+    markdown = "markdown"
 
 
 class Color(StrEnum):
@@ -38,17 +49,21 @@ class Color(StrEnum):
 
 STDOUT = "-"
 _EXTENSIONS = {".json": ReportFormat.json, ".jsonl": ReportFormat.jsonl,
-               ".sarif": ReportFormat.sarif}
+               ".sarif": ReportFormat.sarif, ".html": ReportFormat.html,
+               ".htm": ReportFormat.html, ".md": ReportFormat.markdown,
+               ".markdown": ReportFormat.markdown}
 _RENDERERS = {ReportFormat.text: report_text.render, ReportFormat.json: report_json.render,
               ReportFormat.jsonl: report_jsonl.render, ReportFormat.sarif: sarif.render,
               ReportFormat.github: github.render}
+_READINESS = {ReportFormat.html: report_html.render, ReportFormat.markdown: report_markdown.render}
+"""Formats that show the whole run (they also need the run's facts and the converted texts)."""
 
 
 def report_targets(reports: Sequence[Path], formats: Sequence[ReportFormat]) \
         -> list[tuple[Path, ReportFormat]]:
     """Pair each ``--report`` with its format: the Nth ``--report-format`` belongs to the Nth
-    ``--report``; a report without one takes it from its extension (``.json``, ``.sarif``,
-    ``.sarif.json``; anything else is text)."""
+    ``--report``; a report without one takes it from its extension (``.json``, ``.jsonl``,
+    ``.sarif``, ``.sarif.json``, ``.html``, ``.md``; anything else is text)."""
     if len(formats) > len(reports):
         raise ConfigError("more --report-format options than --report files")
     targets = []
@@ -65,10 +80,24 @@ def report_targets(reports: Sequence[Path], formats: Sequence[ReportFormat]) \
     return targets
 
 
-def write_reports(results: Sequence[FileResult], targets: Iterable[tuple[Path, ReportFormat]]) \
-        -> None:
+def needs_texts(targets: Iterable[tuple[Path, ReportFormat]]) -> bool:
+    """Whether a report shows diffs, so the results must keep their texts until written."""
+    return any(fmt in _READINESS for _path, fmt in targets)
+
+
+def run_info(command: str, paths: Sequence[str], config: Config) -> RunInfo:
+    """The run's facts for the readiness reports' header."""
+    images = config.options_for("images")
+    return RunInfo(command=command, inputs=tuple(paths), target_windows=config.target_windows,
+                   image_resolution=bool(getattr(images, "resolve", False)),
+                   fail_on=config.fail_on)
+
+
+def write_reports(results: Sequence[FileResult], targets: Iterable[tuple[Path, ReportFormat]],
+                  run: RunInfo | None = None) -> None:
     for path, fmt in targets:
-        data = _RENDERERS[fmt](results).encode("utf-8")
+        text = _READINESS[fmt](results, run) if fmt in _READINESS else _RENDERERS[fmt](results)
+        data = text.encode("utf-8")
         if str(path) == STDOUT:
             sys.stdout.buffer.write(data)
             sys.stdout.flush()

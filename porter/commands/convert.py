@@ -17,7 +17,9 @@ from porter.commands.common import (
     err,
     exit_status,
     guarded,
+    needs_texts,
     report_targets,
+    run_info,
     selected,
     use_color,
     write_reports,
@@ -210,7 +212,8 @@ def convert(
             raise ConfigError("only one output can go to standard output: choose one of "
                               "YAML, --diff, --patch - and --report -")
         results: list[FileResult] = []
-        keep_texts = patch is not None or kustomize_dir is not None or values_overlay is not None
+        keep_texts = patch is not None or kustomize_dir is not None or values_overlay is not None \
+            or needs_texts(targets)
         yaml = _YamlOut() if yaml_out else None
         colored = diff and use_color(color, sys.stdout)
         written = 0
@@ -253,7 +256,7 @@ def convert(
         if kustomize_dir is not None:
             overlay = _write_overlay(results, kustomize_dir, quiet)
             written = f"{written}; {overlay}" if written else overlay
-        write_reports(results, targets)
+        write_reports(results, targets, run_info("convert", paths, config))
         if values_overlay is not None:
             note = write_overlay(results, values_overlay, quiet)
             written = f"{written}; {note}" if written and note else written or note

@@ -11,7 +11,7 @@ from porter.commands.common import FailOn, ReportFormat
 
 ReportFormats = Annotated[list[ReportFormat] | None, typer.Option(
     "--report-format", help="Format of the Nth --report (repeatable; default: from the "
-    "extension: .json, .jsonl, .sarif, else text).")]
+    "extension: .json, .jsonl, .sarif, .html, .md, else text).")]
 FailOnOption = Annotated[FailOn | None, typer.Option(
     "--fail-on", help="Lowest severity that makes the exit status 1 (default: error).")]
 Select = Annotated[list[str] | None, typer.Option(

@@ -12,12 +12,13 @@ from yaml.nodes import Node
 from porter.engine.config import Config
 from porter.engine.findings import Finding, Severity
 from porter.engine.registry import ALIASES, CUSTOM_TAG, INTERNAL_ERROR, NOT_EXAMINED
-from porter.engine.results import DocumentPatch, FileResult
+from porter.engine.results import DocumentPatch, FileResult, ResourceSpan
 from porter.engine.selfcheck import self_check
 from porter.engine.transform import Context, Transform
 from porter.errors import InputError, PorterError
 from porter.kube.resources import resource_at
 from porter.kube.unexamined import may_hold_pod_template, unexamined
+from porter.kube.workloads import pod_specs, resources
 from porter.yamledit.diffing import Op, diff, same
 from porter.yamledit.documents import Document
 from porter.yamledit.parsing import PLAIN, Segment, compose, segments, walk
@@ -122,6 +123,8 @@ class Pipeline:
             original = clone(document.data)
             findings = self._run_transforms(document, original)
             findings += self_check(document, self.config, self.enabled, findings)
+            spans = len(result.resources)
+            result.resources.extend(_spans(document))
             ops = diff(original, document.data)
             if not ops:
                 result.findings.extend(findings)
@@ -129,6 +132,7 @@ class Pipeline:
             tagged = _custom_tag(document, ops)
             if tagged is not None:
                 result.findings.append(_custom_tag_finding(document, *tagged))
+                result.resources[spans:] = _spans(document, original)
                 continue
             lines = lines or LineIndex(text)
             change = _Change(document, position, document.data, ops)
@@ -138,12 +142,14 @@ class Pipeline:
                 # Nothing changes, so the other findings (which say what was changed) would
                 # mislead: the one finding says why and what to do.
                 result.findings.append(_aliases_finding(document, exc))
+                result.resources[spans:] = _spans(document, original)
                 continue
             except Exception:  # SpliceError, or a splicer bug: it must not cost the run
                 try:
                     change.edits = [self._redump_edit(document, lines, ops)]
                 except Exception:  # neither writer copes: the document stays as it was
                     result.findings.append(_unwritten_finding(document))
+                    result.resources[spans:] = _spans(document, original)
                     continue
                 change.redumped = True
             result.findings.extend(findings)
@@ -215,6 +221,30 @@ class Pipeline:
                 result.patches = [p for p in result.patches if p.index != change.document.index]
             changes = [c for c in changes if c.edits]
         return apply_edits(text, [e for change in changes for e in change.edits])
+
+
+def _spans(document: Document, data: Any = None) -> list[ResourceSpan]:
+    """Where each resource of the document is, and its images (from ``data`` when given: the
+    document's data as written, when a change was declined)."""
+    if data is not None:
+        document.data = data
+    images: dict[tuple[str | int, ...], list[tuple[str, str]]] = {}
+    for pod in pod_specs(document):
+        for path, container in pod.containers():
+            image = container.get("image")
+            if isinstance(image, str):
+                images.setdefault(pod.owner_path, []).append(
+                    (json_pointer((*path, "image")), image))
+    spans = []
+    for path, obj in resources(document.data):
+        node = document.node_at(path)
+        if node is None or not isinstance(obj, dict):
+            continue
+        start = node.start_mark.line + 1 + document.line_offset
+        end = node.end_mark.line + document.line_offset + (node.end_mark.column > 0)
+        spans.append(ResourceSpan(document.index, json_pointer(path), resource_at(
+            document.data, path), start, max(start, end), tuple(images.get(path, ()))))
+    return spans
 
 
 def _mismatches(text: str, name: str, changes: list[_Change]) -> list[_Change]:

@@ -20,6 +20,22 @@ class DocumentPatch:
     operations: list[dict[str, Any]]
 
 
+@dataclass(frozen=True)
+class ResourceSpan:
+    """A resource porter examined (a workload, or a storage object), whether or not anything
+    changed: reports list ready workloads too. Lines are 1-based, inclusive, of the input."""
+
+    index: int
+    """Index of the document in the file."""
+    pointer: str
+    """Where the resource sits in its document: ``""``, or ``/items/N`` in a ``kind: List``."""
+    resource: Resource
+    line: int
+    end_line: int
+    images: tuple[tuple[str, str], ...] = ()
+    """(JSON pointer in the document, image) of every container, after conversion."""
+
+
 @dataclass
 class FileResult:
     """What porter made of one input file (or stdin)."""
@@ -43,6 +59,8 @@ class FileResult:
     """Path below the input root, for ``--output``."""
     suppressed: list[Finding] = field(default_factory=list)
     """Findings that selection, ``ignore`` or a ``winporter.dev/ignore`` annotation removed."""
+    resources: list[ResourceSpan] = field(default_factory=list)
+    """The resources of the documents porter examined, in file order."""
     released: bool = False
     """The texts were dropped once written (bulk runs keep only findings in memory)."""
     _changed: bool | None = None
