@@ -20,7 +20,7 @@ from porter.engine.results import FileResult, ResourceSpan
 from porter.engine.transform import Rule
 from porter.errors import PorterError
 from porter.kube.resources import Resource
-from porter.kube.workloads import is_workload
+from porter.kube.workloads import LIST_KINDS, is_workload
 from porter.outputs.unified_diff import diff_path
 from porter.version import __version__
 
@@ -207,11 +207,11 @@ def _changed_resources(result: FileResult) -> set[tuple[int, str]]:
     changed: set[tuple[int, str]] = set()
     for patch in result.patches:
         items = [_ITEM.match(op.get("path", "")) for op in patch.operations]
-        if patch.resource.kind == "List" and all(items):
+        if patch.resource.kind in LIST_KINDS and all(items):
             changed.update((patch.index, m.group(0)) for m in items if m)
         else:
             changed.add((patch.index, ""))
-            if patch.resource.kind == "List":  # the List itself: every item is affected
+            if patch.resource.kind in LIST_KINDS:  # the List itself: every item is affected
                 changed.update((patch.index, s.pointer) for s in result.resources
                                if s.index == patch.index)
     return changed
