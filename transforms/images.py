@@ -286,7 +286,8 @@ def judge(image: str, target: WindowsVersion, options: Options,
     if facts is not None:
         verdicts.append(Verdict(UNRESOLVED, f"could not ask the registry about image {image}: "
                                             f"{facts.error}",
-                                "until it can, porter judges the image by its name (the other findings here)"))
+                                "until it can, porter judges the image by its name (the "
+                                "other findings here)"))
     version = image_version(image)
     if version is not None and version.name == "ltsc2016":
         verdicts.append(Verdict(WS2016, f"uses Windows Server 2016 image {image}; no supported "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -46,7 +46,6 @@ class ImageFacts:
     """The digest of the manifest or index the registry returned."""
     error: str | None = None
     """Why the registry could not answer (one line), or None."""
-    sources: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def resolved(self) -> bool:

@@ -15,8 +15,10 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from porter.engine.config import Config
+from porter.engine.results import FileResult
+from porter.images.facts import ImageFacts
 from porter.kube.workloads import CONTAINER_LISTS
-from porter.transforms.images import mapped_image
+from porter.transforms.images import Verdict, judge, mapped_image
 from porter.yamledit.textfile import decode
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -100,3 +102,32 @@ def save(config: Config) -> None:
     resolver = config.image_resolver()
     if resolver is not None:
         resolver.save()
+
+
+@dataclass
+class ImageRow:
+    """One distinct image of a run (as it will run): where it is used, what the registry
+    says, and the verdict for the target (``porter images``)."""
+
+    image: str
+    uses: list[ImageUse]
+    facts: ImageFacts | None
+    verdicts: list[Verdict]
+
+
+def image_rows(results: Iterable[FileResult], config: Config) -> list[ImageRow]:
+    """The distinct images of ``results`` (their original text), judged as the ``images``
+    transform judges them, in order of first use."""
+    options = config.options_for("images")
+    rows: dict[str, ImageRow] = {}
+    for result in results:
+        if result.source is None or not result.original:
+            continue
+        for use in image_uses(result.original, result.path, config):
+            row = rows.get(use.runs)
+            if row is None:
+                facts = config.image_facts(use.runs)
+                row = rows[use.runs] = ImageRow(use.runs, [], facts,
+                                                judge(use.runs, config.target, options, facts))
+            row.uses.append(use)
+    return list(rows.values())
