@@ -115,13 +115,13 @@ class TokenService:
         service = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - the http.server API
+            def do_GET(self) -> None:
                 url = urllib.parse.urlsplit(self.path)
                 query = dict(urllib.parse.parse_qsl(url.query))
                 auth = self.headers.get("Authorization", "")
                 service.requests.append({"path": url.path, **query, "authorization": auth})
                 scope = query.get("scope", "")
-                _, repository, actions = (scope.split(":") + ["", "", ""])[:3]
+                _, repository, actions = [*scope.split(":"), "", "", ""][:3]
                 expected = "Basic " + base64.b64encode(
                     ":".join(service.login).encode()).decode() if service.login else None
                 if repository.startswith("private/") and auth != expected:
@@ -223,7 +223,8 @@ class Registry:
         return "sha256:" + hashlib.sha256(body).hexdigest(), len(body)
 
     def push_image(self, repository: str, reference: str, os: str, architecture: str,
-                   os_version: str = "", variant: str = "", docker: bool = False) -> tuple[str, int]:
+                   os_version: str = "", variant: str = "",
+                   docker: bool = False) -> tuple[str, int]:
         """A single-platform image: one layer, and a config blob that names its platform."""
         config: dict[str, Any] = {"architecture": architecture, "os": os,
                                   "rootfs": {"type": "layers", "diff_ids": []}}

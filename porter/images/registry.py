@@ -207,11 +207,11 @@ class Client:
                 status, response_headers, body = self._follow(url, headers, timeout)
             except TimeoutError:
                 failure: RegistryError = _Unreachable(
-                    f"{_host(url)} did not answer within {timeout:g}s")
+                    f"{_host(url)} did not answer within {timeout:.2g}s")
             except urllib.error.URLError as exc:
                 reason = exc.reason
                 if isinstance(reason, TimeoutError | socket.timeout):
-                    failure = _Unreachable(f"{_host(url)} did not answer within {timeout:g}s")
+                    failure = _Unreachable(f"{_host(url)} did not answer within {timeout:.2g}s")
                 elif isinstance(reason, ssl.SSLError):
                     raise RegistryError(f"TLS with {_host(url)} failed ({reason.reason or reason}"
                                         "); a plain-HTTP registry needs --insecure-registry "
