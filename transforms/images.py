@@ -209,7 +209,7 @@ UNRESOLVED = Rule(
 # Multi-arch or Windows-only images with Windows builds: no "shows no Windows build" guess.
 _KNOWN_WINDOWS = re.compile(
     r"^(?:mcr\.microsoft\.com/(?:windows/|dotnet/framework/|dotnet/(?:aspnet|runtime|sdk)"
-    r"(?:[:@]|$)|powershell(?:[:@]|$)|oss/kubernetes/pause(?:[:@]|$)|"
+    r"(?:[:@]|$)|oss/kubernetes/pause(?:[:@]|$)|"
     r"oss/kubernetes-csi/(?:livenessprobe|csi-node-driver-registrar)(?:[:@]|$))|"
     r"(?:registry\.k8s\.io|k8s\.gcr\.io)/(?:pause|sig-storage/(?:livenessprobe|"
     r"csi-node-driver-registrar))(?:[:@]|$))")
