@@ -156,6 +156,7 @@ class Registry:
     def __init__(self, directory: Path, auth: dict[str, Any] | None = None,
                  push_authorization: str | None = None) -> None:
         self.directory = directory
+        directory.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.host = f"127.0.0.1:{self.port}"
         self.push_authorization = push_authorization
@@ -226,14 +227,16 @@ class Registry:
                    os_version: str = "", variant: str = "",
                    docker: bool = False) -> tuple[str, int]:
         """A single-platform image: one layer, and a config blob that names its platform."""
+        # Unique per reference: concurrent pushes of one blob race in the registry.
         config: dict[str, Any] = {"architecture": architecture, "os": os,
+                                  "config": {"Labels": {"ref": f"{repository}:{reference}"}},
                                   "rootfs": {"type": "layers", "diff_ids": []}}
         if os_version:
             config["os.version"] = os_version
         if variant:
             config["variant"] = variant
         config_bytes = json.dumps(config).encode()
-        layer = f"layer {repository} {os} {architecture} {os_version}".encode()
+        layer = f"layer {repository}:{reference} {os} {architecture} {os_version}".encode()
         manifest = {"schemaVersion": 2,
                     "mediaType": DOCKER_MANIFEST if docker else OCI_MANIFEST,
                     "config": {"mediaType": DOCKER_CONFIG if docker else OCI_CONFIG,

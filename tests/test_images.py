@@ -10,6 +10,7 @@ import sys
 import time
 
 import pytest
+from porter.transforms.images import Options, judge
 
 from porter.engine.config import config_from_mapping
 from porter.errors import ConfigError
@@ -18,7 +19,6 @@ from porter.images.credentials import Credentials
 from porter.images.facts import ImageFacts, Platform
 from porter.images.reference import ReferenceError, parse
 from porter.kube.windows_versions import target
-from porter.transforms.images import Options, judge
 
 
 @pytest.mark.parametrize(("image", "expected", "host"), [
