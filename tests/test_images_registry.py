@@ -402,3 +402,18 @@ def test_post_render_resolves_images(registry, tmp_path):
     assert run.returncode == 1
     assert "image-no-windows-platform" in run.stderr
     assert "kind: Deployment" in run.stdout
+
+
+def test_workers_share_the_answers_each_image_asked_once(token_registry, tmp_path):
+    """--jobs 2: images are resolved once, before the workers start (each would otherwise
+    fetch its own token for each repository it meets)."""
+    host = token_registry.host
+    for number in range(6):
+        _manifest(tmp_path / f"f{number}.yaml", [f"{host}/shop/app:1"])
+    token_registry.tokens.requests.clear()
+    run = porter("convert", str(tmp_path), "--jobs", "2", "--resolve-images", "-o",
+                 str(tmp_path / "out"), "--report", "-", "--report-format", "json", "-q",
+                 cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert [r["scope"] for r in token_registry.tokens.requests] == ["repository:shop/app:pull"]
+    assert not [f for f in json.loads(run.stdout)["findings"] if f["rule"].startswith("image")]
