@@ -77,7 +77,7 @@ class Client:
         self._tls = ssl.create_default_context()
 
     def scheme(self, host: str) -> str:
-        bare = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+        bare = _bare(host)
         insecure = host in self.settings.insecure or bare in self.settings.insecure
         return "http" if bare in _LOOPBACK or insecure else "https"
 
@@ -237,8 +237,9 @@ class Client:
             sent = headers if _host(url) == origin else {
                 k: v for k, v in headers.items() if k != "Authorization"}
             request = urllib.request.Request(url, headers={"User-Agent": "porter", **sent})
+            opener = _DIRECT if _bare(_host(url)) in _LOOPBACK else _OPENER
             try:
-                with _OPENER.open(request, timeout=timeout) as response:
+                with opener.open(request, timeout=timeout) as response:
                     return response.status, _lower(response.headers), _read(response)
             except urllib.error.HTTPError as exc:
                 location = exc.headers.get("Location")
@@ -259,6 +260,16 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 _OPENER = urllib.request.build_opener(_NoRedirect, urllib.request.ProxyHandler())
+"""Honours ``HTTPS_PROXY``/``NO_PROXY`` as docker does; loopback registries never go through
+a proxy (``_DIRECT``)."""
+_DIRECT = urllib.request.build_opener(_NoRedirect, urllib.request.ProxyHandler({}))
+
+
+def _bare(host: str) -> str:
+    """``host:port`` without the port (``[::1]:5000`` is ``[::1]``)."""
+    if host.startswith("["):
+        return host.partition("]")[0] + "]"
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
 def _lower(headers: Any) -> dict[str, str]:
