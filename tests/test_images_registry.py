@@ -182,7 +182,7 @@ def test_basic_auth_without_or_with_wrong_credentials(basic_registry, tmp_path, 
     monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path / "none"))
     facts = resolver().facts(f"{basic_registry.host}/team/app:1")
     assert facts.error == (f"{basic_registry.host} denied access to team/app (HTTP 401; no "
-                           "credentials for it in the Docker config)")
+                           "credentials for it in the Docker config, or it does not exist)")
     config = _docker_config(tmp_path / "docker", basic_registry.host, "ci", "wrong")
     monkeypatch.setenv("DOCKER_CONFIG", str(config))
     facts = resolver().facts(f"{basic_registry.host}/team/app:1")

@@ -74,7 +74,6 @@ class Client:
         self._tokens: dict[tuple[str, str], str] = {}
         self._down: dict[str, str] = {}
         self._lock = threading.Lock()
-        self._tls = ssl.create_default_context()
 
     def scheme(self, host: str) -> str:
         bare = _bare(host)
@@ -131,7 +130,7 @@ class Client:
                                 f"(HTTP {status}; " + ("the Docker config's credentials were "
                                                         "refused)" if has else
                                                         "no credentials for it in the Docker "
-                                                        "config)"))
+                                                        "config, or it does not exist)"))
         if status != 200:
             raise RegistryError(f"{reference.registry} answered HTTP {status} for "
                                 f"{reference.repository}:{reference.version}")
