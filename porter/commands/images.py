@@ -50,13 +50,13 @@ def images(
             for error in result.errors:
                 err(str(error))
                 status = EXIT_INPUT
+            for note in result.notes:
+                err(note)
             results.append(result)
         rows = image_rows(results, config)
         resolver = config.image_resolver()
         if resolver is not None:
             resolver.save()
-            for note in resolver.notes:
-                err(f"porter: note: {note}")
         render = images_table.render_json if output_format is ImagesFormat.json \
             else images_table.render_text
         sys.stdout.write(render(rows, config.target))

@@ -36,17 +36,21 @@ def convert_paths(arguments: Iterable[str | Path], config: Config | None = None,
     stdin = _prefetch_images(items, config)
     parallel = iter(convert_in_workers(files, config, jobs)) \
         if jobs > 1 and len(files) >= 2 * jobs else None
+    resolver = config.image_resolver()
+    notes = [f"porter: note: {note}" for note in resolver.notes] if resolver else []
     try:
         for item in items:
             if isinstance(item, ChartInput):
-                yield convert_chart(item, pipeline, charts or ChartOptions())
+                result = convert_chart(item, pipeline, charts or ChartOptions())
             elif isinstance(item, PorterError):
-                yield FileResult(path=item.file or "-", original="", converted="",
-                                 errors=[item], kubernetes=False)
+                result = FileResult(path=item.file or "-", original="", converted="",
+                                    errors=[item], kubernetes=False)
             elif parallel is not None and item.path is not None:
-                yield next(parallel)
+                result = next(parallel)
             else:
-                yield convert_input(item, pipeline, stdin if item.path is None else None)
+                result = convert_input(item, pipeline, stdin if item.path is None else None)
+            result.notes[:0], notes = notes, []  # an unreadable image cache, said once
+            yield result
     finally:
         images.save(config)
 
