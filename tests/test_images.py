@@ -10,6 +10,8 @@ import sys
 import time
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from porter.transforms.images import Options, judge
 
 from porter.engine.config import config_from_mapping
@@ -167,3 +169,21 @@ def test_bad_images_config_is_one_line_exit_2(tmp_path):
     assert run.returncode == 2
     assert run.stderr.strip().splitlines() == [
         "porter.yaml: error: images.resolve must be true or false, not 'maybe'"]
+
+
+_NAME = r"[a-z0-9]+(?:[._-][a-z0-9]+)?"
+
+
+@given(host=st.one_of(st.none(),
+                     st.from_regex(r"\A[a-z][a-z0-9]{0,5}\.[a-z]{2,3}(?::[0-9]{2,5})?\Z")),
+       path=st.lists(st.from_regex(rf"\A{_NAME}\Z"), min_size=1, max_size=3),
+       tag=st.one_of(st.none(), st.from_regex(r"\A[A-Za-z0-9_][A-Za-z0-9_.-]{0,10}\Z")),
+       digest=st.one_of(st.none(), st.from_regex(r"\Asha256:[0-9a-f]{64}\Z")))
+def test_normalising_is_idempotent_and_keeps_tag_and_digest(host, path, tag, digest):
+    image = "/".join(([host] if host else []) + path) + (f":{tag}" if tag else "") + \
+        (f"@{digest}" if digest else "")
+    reference = parse(image)
+    assert parse(str(reference)) == reference
+    assert reference.digest == digest
+    assert reference.tag == (tag or (None if digest else "latest"))
+    assert reference.version == (digest or tag or "latest")
