@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from porter.commands import check, convert, krm, post_render, preflight, rules
+from porter.commands import check, convert, images, krm, post_render, preflight, rules
 from porter.version import __version__
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -32,6 +32,7 @@ app.command()(check.check)
 app.command()(preflight.preflight)
 app.command("post-render")(post_render.post_render_command)
 app.command()(krm.krm)
+app.command()(images.images)
 app.command()(rules.rules)
 app.command()(rules.explain)
 

@@ -24,6 +24,7 @@ from porter.commands.common import (
     run_info,
     selected,
     use_color,
+    with_image_flags,
     write_reports,
 )
 from porter.commands.options import (
@@ -33,9 +34,12 @@ from porter.commands.options import (
     Drive,
     FailOnOption,
     Ignore,
+    ImageCache,
+    InsecureRegistry,
     Only,
     Quiet,
     ReportFormats,
+    ResolveImages,
     Select,
     TargetWindows,
     Toleration,
@@ -97,6 +101,9 @@ def check(
     toleration: Toleration = None,
     drive: Drive = None,
     target_windows: TargetWindows = None,
+    resolve_images: ResolveImages = False,
+    image_cache: ImageCache = None,
+    insecure_registry: InsecureRegistry = None,
     quiet: Quiet = False,
     debug: Debug = False,
 ) -> None:
@@ -105,6 +112,7 @@ def check(
     with guarded(debug):
         config = build_config(config_file, disable or [], only or [], option or [], fail_on,
                               toleration, drive or [], target_windows, select, ignore)
+        config = with_image_flags(config, resolve_images, image_cache, insecure_registry)
         targets = report_targets(report or [], report_format or [])
         to_stdout = any(str(path) == STDOUT for path, _ in targets)
         if diff and to_stdout:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import traceback
@@ -163,7 +164,20 @@ def build_config(config_file: Path | None, disable: list[str], only: list[str],
                   source=config.source,
                   target_windows=target_windows or config.target_windows,
                   select=frozenset(select) if select else config.select,
-                  ignore=config.ignore | frozenset(ignore or ()))
+                  ignore=config.ignore | frozenset(ignore or ()),
+                  images=config.images)
+
+
+def with_image_flags(config: Config, resolve: bool, cache: Path | None,
+                     insecure: list[str] | None) -> Config:
+    """``--resolve-images``, ``--image-cache FILE`` (which implies it) and
+    ``--insecure-registry HOST`` over the config file's ``images:``."""
+    settings = config.images
+    settings = dataclasses.replace(
+        settings, resolve=settings.resolve or resolve or cache is not None,
+        cache_file=cache if cache is not None else settings.cache_file,
+        insecure=settings.insecure | frozenset(insecure or ()))
+    return dataclasses.replace(config, images=settings)
 
 
 def exit_status(results: list[FileResult], config: Config) -> int:

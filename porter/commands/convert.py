@@ -22,6 +22,7 @@ from porter.commands.common import (
     run_info,
     selected,
     use_color,
+    with_image_flags,
     write_reports,
 )
 from porter.commands.options import (
@@ -31,9 +32,12 @@ from porter.commands.options import (
     Drive,
     FailOnOption,
     Ignore,
+    ImageCache,
+    InsecureRegistry,
     Only,
     Quiet,
     ReportFormats,
+    ResolveImages,
     Select,
     TargetWindows,
     Toleration,
@@ -186,6 +190,9 @@ def convert(
                               "write a values overlay that makes the chart render for Windows, "
                               "with what only a template change can fix.",
                               metavar="FILE")] = None,
+    resolve_images: ResolveImages = False,
+    image_cache: ImageCache = None,
+    insecure_registry: InsecureRegistry = None,
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes "
                     "(default: all cores); output and reports are the same for any "
                     "number.")] = None,
@@ -204,6 +211,7 @@ def convert(
                                namespace, release_name, kube_version, values_overlay, in_place)
         config = build_config(config_file, disable or [], only or [], option or [], fail_on,
                               toleration, drive or [], target_windows, select, ignore)
+        config = with_image_flags(config, resolve_images, image_cache, insecure_registry)
         targets = report_targets(report or [], report_format or [])
         patch_out = patch is not None and str(patch) == STDOUT
         yaml_out = output is None and not in_place and not diff and patch is None \

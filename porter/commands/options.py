@@ -36,3 +36,12 @@ TargetWindows = Annotated[str | None, typer.Option(
     "(default), ltsc2025.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stderr.")]
 Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")]
+ResolveImages = Annotated[bool, typer.Option(
+    "--resolve-images", help="Ask each image's registry which platforms it has (errors for "
+    "images without a Windows build of the target; see porter explain image-unresolved).")]
+ImageCache = Annotated[Path | None, typer.Option(
+    "--image-cache", help="Read registry answers from FILE and write them to it (implies "
+    "--resolve-images; CI can then run offline).", metavar="FILE")]
+InsecureRegistry = Annotated[list[str] | None, typer.Option(
+    "--insecure-registry", help="Speak plain HTTP to this registry host[:port] "
+    "(repeatable; localhost and 127.0.0.1 always are).", metavar="HOST")]

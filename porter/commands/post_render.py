@@ -12,20 +12,31 @@ from typing import Annotated
 import typer
 
 from porter.charts.postrender import output, post_render
-from porter.commands.common import FailOn, build_config, err, exit_status, guarded
+from porter.commands.common import (
+    FailOn,
+    build_config,
+    err,
+    exit_status,
+    guarded,
+    with_image_flags,
+)
 from porter.commands.options import (
     ConfigFile,
     Debug,
     Disable,
     Drive,
+    ImageCache,
+    InsecureRegistry,
     Only,
     Quiet,
+    ResolveImages,
     Toleration,
     TransformOption,
 )
 from porter.engine.pipeline import Pipeline
 from porter.engine.results import FileResult
 from porter.outputs import report_json, report_text, summary
+from porter.running import images
 from porter.running.writing import write_atomic
 
 
@@ -42,6 +53,9 @@ def post_render_command(
     option: TransformOption = None,
     toleration: Toleration = None,
     drive: Drive = None,
+    resolve_images: ResolveImages = False,
+    image_cache: ImageCache = None,
+    insecure_registry: InsecureRegistry = None,
     quiet: Quiet = False,
     debug: Debug = False,
 ) -> None:
@@ -52,7 +66,10 @@ def post_render_command(
         with guarded(debug):
             config = build_config(config_file, disable or [], only or [], option or [],
                                   fail_on, toleration, drive or [])
+            config = with_image_flags(config, resolve_images, image_cache, insecure_registry)
+            images.prefetch(config, images.images_in(data, "<stdin>", config))
             result = post_render(data, Pipeline(config), chart)
+            images.save(config)
             sys.stdout.buffer.write(output(data, result))
             sys.stdout.flush()
             written = True

@@ -13,11 +13,16 @@ from porter.engine.findings import Severity
 from porter.engine.registry import find_rule, transform_by_id, transform_types
 from porter.engine.transform import Transform, option_fields
 from porter.errors import ConfigError
+from porter.images.facts import ImageFacts
+from porter.images.resolve import ImageSettings, Resolver
 from porter.kube.windows_versions import DEFAULT_TARGET, target
 
 CONFIG_NAME = "porter.yaml"
 FAIL_ON = ("error", "warning", "never")
-_TOP_KEYS = ("disable", "only", "options", "fail-on", "target-windows", "select", "ignore")
+_TOP_KEYS = ("disable", "only", "options", "fail-on", "target-windows", "select", "ignore",
+             "images")
+_IMAGE_KEYS = {"resolve": bool, "cache": str, "insecure-registries": list, "timeout": float,
+               "budget": float, "ttl": float, "concurrency": int}
 
 
 @dataclass
@@ -35,6 +40,8 @@ class Config:
     """Rule codes to report (None: every rule); the others are suppressed."""
     ignore: frozenset[str] = frozenset()
     """Rule codes never to report."""
+    images: ImageSettings = field(default_factory=ImageSettings)
+    """Whether and how to ask registries about images (``images:``, ``--resolve-images``)."""
 
     def __post_init__(self) -> None:
         for code in sorted((*(self.select or ()), *self.ignore)):
@@ -59,6 +66,20 @@ class Config:
         """Instances of the enabled transforms, in pipeline order."""
         return [t(self._built[t.id]) for t in transform_types()
                 if t.id not in self.disable and (self.only is None or t.id in self.only)]
+
+    def image_resolver(self) -> Resolver | None:
+        """The run's resolver (one per configuration), or None when resolution is off."""
+        if not self.images.resolve:
+            return None
+        resolver = self.__dict__.get("_resolver")
+        if resolver is None:
+            resolver = self.__dict__["_resolver"] = Resolver(self.images)
+        return resolver
+
+    def image_facts(self, image: str) -> ImageFacts | None:
+        """What the registry says about ``image``; None when resolution is off."""
+        resolver = self.image_resolver()
+        return None if resolver is None else resolver.facts(image)
 
     def options_for(self, transform_id: str) -> Any:
         return self._built[transform_id]
@@ -178,7 +199,46 @@ def config_from_mapping(raw: Any, source: str | None = None) -> Config:
         select=None if raw.get("select") is None else
         frozenset(_codes(raw["select"], "select", source)),
         ignore=frozenset(_codes(raw.get("ignore") or [], "ignore", source)),
+        images=_images(raw.get("images"), source),
     )
+
+
+def _images(value: Any, source: str | None) -> ImageSettings:
+    """``images: {resolve: true, cache: FILE, insecure-registries: [HOST], timeout: S,
+    budget: S, ttl: S, concurrency: N}``; a relative cache path is the config file's."""
+    if value is None:
+        return ImageSettings()
+    if not isinstance(value, dict):
+        raise ConfigError("images must be a mapping (for example {resolve: true})", source)
+    values: dict[str, Any] = {}
+    for key, item in value.items():
+        kind = _IMAGE_KEYS.get(key)
+        if kind is None:
+            raise ConfigError(f"unknown key images.{key} (known: {', '.join(_IMAGE_KEYS)})",
+                              source)
+        good = (isinstance(item, bool) if kind is bool else
+                isinstance(item, int | float) and not isinstance(item, bool) and item > 0
+                if kind in (float, int) else isinstance(item, kind))
+        if kind is int:
+            good = good and isinstance(item, int)
+        if kind is list:
+            good = good and all(isinstance(v, str) for v in item)
+        if not good:
+            raise ConfigError(f"images.{key} must be "
+                              + {bool: "true or false", str: "a file name",
+                                 list: "a list of hosts", float: "a positive number of seconds",
+                                 int: "a positive integer"}[kind] + f", not {item!r}", source)
+        values[key] = item
+    cache = values.get("cache")
+    if cache is not None and source is not None and not Path(cache).is_absolute():
+        cache = str(Path(source).parent / cache)
+    return ImageSettings(resolve=values.get("resolve", False),
+                         cache_file=Path(cache) if cache else None,
+                         insecure=frozenset(values.get("insecure-registries", ())),
+                         timeout=float(values.get("timeout", ImageSettings.timeout)),
+                         budget=float(values.get("budget", ImageSettings.budget)),
+                         ttl=float(values.get("ttl", ImageSettings.ttl)),
+                         concurrency=int(values.get("concurrency", ImageSettings.concurrency)))
 
 
 def _codes(value: Any, key: str, source: str | None) -> list[str]:

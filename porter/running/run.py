@@ -11,7 +11,8 @@ from porter.engine.config import Config
 from porter.engine.pipeline import Pipeline
 from porter.engine.results import FileResult
 from porter.errors import PorterError
-from porter.running.convert_file import convert_input
+from porter.running import images
+from porter.running.convert_file import convert_input, read_input
 from porter.running.inputs import InputFile, discover
 from porter.running.parallel import convert_in_workers
 
@@ -32,15 +33,45 @@ def convert_paths(arguments: Iterable[str | Path], config: Config | None = None,
     if on_total is not None:
         on_total(len(items))
     files = [i for i in items if isinstance(i, InputFile) and i.path is not None]
+    stdin = _prefetch_images(items, config)
     parallel = iter(convert_in_workers(files, config, jobs)) \
         if jobs > 1 and len(files) >= 2 * jobs else None
+    resolver = config.image_resolver()
+    notes = [f"porter: note: {note}" for note in resolver.notes] if resolver else []
+    try:
+        for item in items:
+            if isinstance(item, ChartInput):
+                result = convert_chart(item, pipeline, charts or ChartOptions())
+            elif isinstance(item, PorterError):
+                result = FileResult(path=item.file or "-", original="", converted="",
+                                    errors=[item], kubernetes=False)
+            elif parallel is not None and item.path is not None:
+                result = next(parallel)
+            else:
+                result = convert_input(item, pipeline, stdin if item.path is None else None)
+            result.notes[:0], notes = notes, []  # an unreadable image cache, said once
+            yield result
+    finally:
+        images.save(config)
+
+
+def _prefetch_images(items: list[InputFile | ChartInput | PorterError],
+                     config: Config) -> bytes | None:
+    """With image resolution on: resolve every file's images once, concurrently, before the
+    conversion (workers then share the answers). Returns standard input, read for this."""
+    if config.image_resolver() is None:
+        return None
+    uses: list[images.ImageUse] = []
+    stdin = None
     for item in items:
-        if isinstance(item, ChartInput):
-            yield convert_chart(item, pipeline, charts or ChartOptions())
-        elif isinstance(item, PorterError):
-            yield FileResult(path=item.file or "-", original="", converted="", errors=[item],
-                             kubernetes=False)
-        elif parallel is not None and item.path is not None:
-            yield next(parallel)
-        else:
-            yield convert_input(item, pipeline)
+        if not isinstance(item, InputFile):
+            continue  # charts: their images are resolved as the rendered pods are converted
+        try:
+            data = read_input(item)
+        except PorterError:
+            continue  # the conversion reports it
+        if item.path is None:
+            stdin = data
+        uses.extend(images.images_in(data, item.display, config))
+    images.prefetch(config, uses)
+    return stdin
