@@ -88,9 +88,8 @@ def needs_texts(targets: Iterable[tuple[Path, ReportFormat]]) -> bool:
 
 def run_info(command: str, paths: Sequence[str], config: Config) -> RunInfo:
     """The run's facts for the readiness reports' header."""
-    images = config.options_for("images")
     return RunInfo(command=command, inputs=tuple(paths), target_windows=config.target_windows,
-                   image_resolution=bool(getattr(images, "resolve", False)),
+                   image_resolution=config.images.resolve,
                    fail_on=config.fail_on)
 
 
