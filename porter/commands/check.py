@@ -22,6 +22,7 @@ from porter.commands.common import (
     guarded,
     report_targets,
     selected,
+    terminal_width,
     use_color,
     write_reports,
 )
@@ -39,11 +40,14 @@ from porter.commands.options import (
     TargetWindows,
     Toleration,
     TransformOption,
+    Verbose,
 )
+from porter.commands.progress import progress_bar
 from porter.engine.config import Config
 from porter.engine.results import FileResult
 from porter.errors import ConfigError
-from porter.outputs import json_patch, summary, unified_diff
+from porter.outputs import findings_list, json_patch, summary, unified_diff
+from porter.running.parallel import default_jobs
 from porter.running.run import convert_paths
 
 
@@ -59,20 +63,18 @@ def _lenient(results: Iterable[FileResult]) -> Iterator[FileResult]:
         yield result
 
 
-def listing(results: Sequence[FileResult], config: Config) -> str:
+def listing(results: Sequence[FileResult], config: Config, verbose: bool = False) -> str:
     """What ``porter check`` prints: each file that would change (and its resources), then
-    the findings that reach ``fail-on``, in ``file:line:col: severity rule message`` form."""
+    the findings that reach ``fail-on`` (every finding with ``verbose``), in the form of
+    :func:`porter.outputs.findings_list.line`."""
     lines: list[str] = []
     for result in results:
         if result.changed:
             resources = ", ".join(dict.fromkeys(
                 p.resource.label() for p in json_patch.resource_patches(result)))
             lines.append(f"{result.path}: would change" + (f" {resources}" if resources else ""))
-        for f in result.findings:
-            if config.fails(f.severity):
-                hint = f" (hint: {f.hint})" if f.hint else ""
-                lines.append(f"{f.file}:{f.line}:{f.column}: {f.severity.value} {f.rule} "
-                             f"{f.message}{hint}")
+        lines.extend(findings_list.line(f) for f in findings_list.listed([result], verbose)
+                     if verbose or config.fails(f.severity))
     return "".join(line + "\n" for line in lines)
 
 
@@ -96,7 +98,11 @@ def check(
     toleration: Toleration = None,
     drive: Drive = None,
     target_windows: TargetWindows = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes "
+                    "(default: all cores); output and reports are the same for any "
+                    "number.")] = None,
     quiet: Quiet = False,
+    verbose: Verbose = False,
     debug: Debug = False,
 ) -> None:
     """Check that manifests are ready for Windows nodes, changing nothing: exit 1 when a file
@@ -109,24 +115,31 @@ def check(
         if diff and to_stdout:
             raise ConfigError("--diff and --report - both want standard output")
         results: list[FileResult] = []
-        for result in _lenient(selected(convert_paths(paths, config), config)):
-            for error in result.errors:
-                err(str(error))
-            if not quiet:
-                for note in result.notes:
-                    err(note)
-            results.append(result)
+        with progress_bar(quiet) as advance:
+            converted = convert_paths(paths, config, jobs=jobs or default_jobs(),
+                                      on_total=advance.total)
+            for result in _lenient(selected(converted, config)):
+                for error in result.errors:
+                    advance.print(str(error))
+                if not quiet:
+                    for note in result.notes:
+                        advance.print(note)
+                results.append(result)
+                advance()
         if diff:
             text = unified_diff.diff(results)
             sys.stdout.buffer.write((unified_diff.colorize(text) if use_color(color, sys.stdout)
                                      else text).encode("utf-8"))
         elif not to_stdout:
-            sys.stdout.buffer.write(listing(results, config).encode("utf-8"))
+            sys.stdout.buffer.write(listing(results, config, verbose).encode("utf-8"))
         sys.stdout.flush()
         write_reports(results, targets)
         status = exit_status(results, config)
         if status == EXIT_OK and any(r.changed for r in results):
             status = EXIT_FINDINGS
         if not quiet:
-            err(summary.render(results, check=True))
+            if diff or to_stdout:  # the list is not on stdout: findings go above the summary
+                files = [str(path) for path, _ in targets if str(path) != STDOUT]
+                sys.stderr.write(findings_list.render(results, verbose, reports=files))
+            err(summary.render(results, check=True, width=terminal_width(), diff=diff))
         raise typer.Exit(status)

@@ -86,6 +86,22 @@ def use_color(choice: Color, stream: object) -> bool:
         os.environ.get("TERM") != "dumb"
 
 
+def terminal_width(stream: object = None) -> int | None:
+    """The width to wrap human text to: the terminal's when ``stream`` (default stderr) is
+    one, else None (files and pipes get unwrapped lines that tools can parse)."""
+    stream = stream if stream is not None else sys.stderr
+    isatty = getattr(stream, "isatty", None)
+    if not (isatty and isatty()):
+        return None
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return max(int(columns), 20)
+    try:
+        return max(os.get_terminal_size(stream.fileno()).columns, 20)  # type: ignore[attr-defined]
+    except (OSError, ValueError, AttributeError):
+        return 80
+
+
 def selected(results: Iterable[FileResult], config: Config) -> Iterator[FileResult]:
     """The results with suppressed findings moved aside (select, ignore, annotations)."""
     for result in results:

@@ -19,6 +19,7 @@ from porter.commands.common import (
     guarded,
     report_targets,
     selected,
+    terminal_width,
     use_color,
     write_reports,
 )
@@ -36,11 +37,13 @@ from porter.commands.options import (
     TargetWindows,
     Toleration,
     TransformOption,
+    Verbose,
 )
 from porter.commands.progress import progress_bar
 from porter.engine.results import FileResult
 from porter.errors import ConfigError, PorterError
 from porter.outputs import (
+    findings_list,
     json_patch,
     kustomize,
     runtime_class,
@@ -188,6 +191,7 @@ def convert(
                     "(default: all cores); output and reports are the same for any "
                     "number.")] = None,
     quiet: Quiet = False,
+    verbose: Verbose = False,
     debug: Debug = False,
 ) -> None:
     """Convert manifests for Windows nodes: YAML on stdout, or --output, --in-place, --diff."""
@@ -258,5 +262,7 @@ def convert(
             note = write_overlay(results, values_overlay, quiet)
             written = f"{written}; {note}" if written and note else written or note
         if not quiet:
-            err(summary.render(results, written))
+            files = [str(path) for path, _ in targets if str(path) != STDOUT]
+            sys.stderr.write(findings_list.render(results, verbose, reports=files))
+            err(summary.render(results, written, width=terminal_width(), diff=diff))
         raise typer.Exit(exit_status(results, config))

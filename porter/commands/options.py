@@ -34,5 +34,8 @@ Drive = Annotated[list[str] | None, typer.Option(
 TargetWindows = Annotated[str | None, typer.Option(
     "--target-windows", help="Windows Server version of the nodes: ltsc2019, ltsc2022 "
     "(default), ltsc2025.")]
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stderr.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No findings list or summary on "
+                                     "stderr.")]
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="List info findings too, not "
+                                       "only errors and warnings.")]
 Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")]
