@@ -24,6 +24,7 @@ from porter.commands.common import (
     selected,
     terminal_width,
     use_color,
+    write_err,
     write_reports,
 )
 from porter.commands.options import (
@@ -36,6 +37,7 @@ from porter.commands.options import (
     Only,
     Quiet,
     ReportFormats,
+    SarifRoot,
     Select,
     TargetWindows,
     Toleration,
@@ -47,6 +49,7 @@ from porter.engine.config import Config
 from porter.engine.results import FileResult
 from porter.errors import ConfigError
 from porter.outputs import findings_list, json_patch, summary, unified_diff
+from porter.outputs.encoding import to_bytes
 from porter.running.parallel import default_jobs
 from porter.running.run import convert_paths
 
@@ -88,6 +91,7 @@ def check(
                       "FILE, - for stdout instead of the list (repeatable).",
                       metavar="FILE")] = None,
     report_format: ReportFormats = None,
+    sarif_root: SarifRoot = None,
     fail_on: FailOnOption = None,
     select: Select = None,
     ignore: Ignore = None,
@@ -128,18 +132,18 @@ def check(
                 advance()
         if diff:
             text = unified_diff.diff(results)
-            sys.stdout.buffer.write((unified_diff.colorize(text) if use_color(color, sys.stdout)
-                                     else text).encode("utf-8"))
+            sys.stdout.buffer.write(to_bytes(unified_diff.colorize(text)
+                                             if use_color(color, sys.stdout) else text))
         elif not to_stdout:
-            sys.stdout.buffer.write(listing(results, config, verbose).encode("utf-8"))
+            sys.stdout.buffer.write(to_bytes(listing(results, config, verbose)))
         sys.stdout.flush()
-        write_reports(results, targets)
+        write_reports(results, targets, sarif_root)
         status = exit_status(results, config)
         if status == EXIT_OK and any(r.changed for r in results):
             status = EXIT_FINDINGS
         if not quiet:
             if diff or to_stdout:  # the list is not on stdout: findings go above the summary
                 files = [str(path) for path, _ in targets if str(path) != STDOUT]
-                sys.stderr.write(findings_list.render(results, verbose, reports=files))
+                write_err(findings_list.render(results, verbose, reports=files))
             err(summary.render(results, check=True, width=terminal_width(), diff=diff))
         raise typer.Exit(status)

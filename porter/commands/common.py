@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 import traceback
 from collections.abc import Iterable, Iterator, Sequence
@@ -17,6 +18,7 @@ from porter.engine.results import FileResult
 from porter.engine.suppression import suppress
 from porter.errors import ConfigError, PorterError
 from porter.outputs import github, report_json, report_jsonl, report_text, sarif
+from porter.outputs.encoding import to_bytes
 from porter.running.writing import write_atomic
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
@@ -65,10 +67,30 @@ def report_targets(reports: Sequence[Path], formats: Sequence[ReportFormat]) \
     return targets
 
 
-def write_reports(results: Sequence[FileResult], targets: Iterable[tuple[Path, ReportFormat]]) \
-        -> None:
+def repository_root(start: Path | None = None) -> Path:
+    """The git top level of ``start`` (default: the working directory), else ``start``
+    itself: what SARIF paths are relative to unless ``--sarif-root`` says otherwise."""
+    start = (start or Path.cwd()).resolve()
+    try:
+        top = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=start,
+                             capture_output=True, check=False, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return start
+    text = os.fsdecode(top.stdout.rstrip(b"\n"))
+    return Path(text) if top.returncode == 0 and text else start
+
+
+def write_reports(results: Sequence[FileResult], targets: Iterable[tuple[Path, ReportFormat]],
+                  sarif_root: Path | None = None) -> None:
+    """Write each report; SARIF paths are relative to ``sarif_root`` (default: the git top
+    level of the working directory)."""
     for path, fmt in targets:
-        data = _RENDERERS[fmt](results).encode("utf-8")
+        if fmt is ReportFormat.sarif:
+            root = (sarif_root or repository_root()).resolve()
+            text = sarif.render(results, root=root.as_posix(), cwd=Path.cwd().as_posix())
+        else:
+            text = _RENDERERS[fmt](results)
+        data = to_bytes(text)
         if str(path) == STDOUT:
             sys.stdout.buffer.write(data)
             sys.stdout.flush()
@@ -115,8 +137,18 @@ class FailOn(StrEnum):
 
 
 def err(text: str) -> None:
-    sys.stderr.write(text if text.endswith("\n") else text + "\n")
+    """A line on stderr; a file name that is not UTF-8 goes out as its own bytes."""
+    write_err(text if text.endswith("\n") else text + "\n")
+
+
+def write_err(text: str) -> None:
     sys.stderr.flush()
+    buffer = getattr(sys.stderr, "buffer", None)
+    if buffer is None:  # a text-only stream (a test's capture)
+        sys.stderr.write(text.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
+    else:
+        buffer.write(to_bytes(text))
+        buffer.flush()
 
 
 def _parse_options(values: list[str]) -> dict[str, dict[str, str]]:

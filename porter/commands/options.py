@@ -34,6 +34,9 @@ Drive = Annotated[list[str] | None, typer.Option(
 TargetWindows = Annotated[str | None, typer.Option(
     "--target-windows", help="Windows Server version of the nodes: ltsc2019, ltsc2022 "
     "(default), ltsc2025.")]
+SarifRoot = Annotated[Path | None, typer.Option(
+    "--sarif-root", help="Directory SARIF paths are relative to (default: the git top level "
+    "of the working directory, else the working directory).", metavar="DIR")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No findings list or summary on "
                                      "stderr.")]
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="List info findings too, not "

@@ -10,7 +10,14 @@ from typing import Annotated
 import typer
 
 from porter.charts.postrender import output, post_render
-from porter.commands.common import FailOn, build_config, err, exit_status, guarded
+from porter.commands.common import (
+    FailOn,
+    build_config,
+    err,
+    exit_status,
+    guarded,
+    terminal_width,
+)
 from porter.commands.options import (
     ConfigFile,
     Debug,
@@ -58,7 +65,7 @@ def post_render_command(
                     else report_text.render([result])
                 write_atomic(path, text.encode("utf-8"))
             if not quiet:
-                err(summary.render([result]))
+                err(summary.render([result], width=terminal_width()))
             raise typer.Exit(exit_status([result], config))
     finally:
         if not written:  # bad configuration or a crash: Helm still gets what it gave

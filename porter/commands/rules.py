@@ -28,7 +28,7 @@ def _wrapped(text: str, width: int | None, indent: str = "") -> str:
 
 def _rule_line(rule: Rule, width: int | None) -> str:
     head = f"  {rule.code:<{CODE_COLUMN}} {rule.severity.value:<8} "
-    if len(head) > CODE_COLUMN + 12:  # a long code: the summary goes on the next line
+    if len(head) > CODE_COLUMN + 12 and width is not None:  # the summary on the next line
         head += "\n" + " " * (CODE_COLUMN + 12)
     return _wrapped(head + rule.summary, width, " " * (CODE_COLUMN + 12))
 
