@@ -71,5 +71,6 @@ def test_convert_output_stderr_and_patch(tree):
     assert NAME + b":20:9: warning fs-group-removed: " in run.stderr  # the name's own bytes
     patches = json.loads((tree / "p.json").read_bytes())["patches"]
     assert {os.fsencode(p["file"]) for p in patches} == {NAME}
-    stdout = _porter("convert", ".", "-q", cwd=tree)
-    assert stdout.returncode == 0 and stdout.stdout.startswith(b"# A typical"), stdout.stderr
+    stdout = _porter("convert", ".", "-q", cwd=tree)  # two files now: each after a header
+    assert stdout.returncode == 0, stdout.stderr
+    assert b"---\n# Source: " + NAME + b"\n# A typical" in stdout.stdout
