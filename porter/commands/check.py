@@ -13,6 +13,7 @@ import typer
 
 from porter.commands.common import (
     EXIT_FINDINGS,
+    EXIT_INPUT,
     EXIT_OK,
     STDOUT,
     Color,
@@ -20,6 +21,7 @@ from porter.commands.common import (
     err,
     exit_status,
     guarded,
+    report_empty,
     report_targets,
     selected,
     terminal_width,
@@ -109,8 +111,9 @@ def check(
     verbose: Verbose = False,
     debug: Debug = False,
 ) -> None:
-    """Check that manifests are ready for Windows nodes, changing nothing: exit 1 when a file
-    would change or a finding reaches --fail-on."""
+    """Check that manifests are ready for Windows nodes, changing nothing.
+
+    Exit 1 when a file would change or a finding reaches --fail-on."""
     with guarded(debug):
         config = build_config(config_file, disable or [], only or [], option or [], fail_on,
                               toleration, drive or [], target_windows, select, ignore)
@@ -141,6 +144,8 @@ def check(
         status = exit_status(results, config)
         if status == EXIT_OK and any(r.changed for r in results):
             status = EXIT_FINDINGS
+        if report_empty(paths, results) and status < EXIT_INPUT:
+            status = EXIT_INPUT
         if not quiet:
             if diff or to_stdout:  # the list is not on stdout: findings go above the summary
                 files = [str(path) for path, _ in targets if str(path) != STDOUT]

@@ -185,6 +185,33 @@ def build_config(config_file: Path | None, disable: list[str], only: list[str],
                   ignore=config.ignore | frozenset(ignore or ()))
 
 
+def empty_directories(paths: Sequence[str], results: Sequence[FileResult]) -> list[str]:
+    """The directories named in ``paths`` where no manifest was found (none, or no YAML): an
+    input error, so that a wrong path cannot pass CI. A chart directory renders its own."""
+    empty = []
+    for path in paths:
+        directory = Path(path)
+        if path == STDOUT or not directory.is_dir() or (directory / "Chart.yaml").is_file():
+            continue
+        if not any(Path(r.path).is_relative_to(directory) for r in results):
+            empty.append(path)
+    return empty
+
+
+def report_empty(paths: Sequence[str], results: Sequence[FileResult]) -> bool:
+    """Say which named directories held no manifest; True when one did not."""
+    empty = empty_directories(paths, results)
+    for path in empty:
+        err(f"porter: error: no manifests found in {path}")
+    return bool(empty)
+
+
+def check_output_dir(output: Path | None) -> None:
+    """``-o`` names a directory (made when missing); a regular file there is a usage error."""
+    if output is not None and output.exists() and not output.is_dir():
+        raise ConfigError(f"-o/--output takes a directory; {output} is a file")
+
+
 def exit_status(results: list[FileResult], config: Config) -> int:
     if any(r.internal_error for r in results):
         return EXIT_INTERNAL

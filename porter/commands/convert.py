@@ -11,12 +11,15 @@ import typer
 
 from porter.commands.chart_options import chart_options, write_overlay
 from porter.commands.common import (
+    EXIT_INPUT,
     STDOUT,
     Color,
     build_config,
+    check_output_dir,
     err,
     exit_status,
     guarded,
+    report_empty,
     report_targets,
     selected,
     terminal_width,
@@ -206,6 +209,7 @@ def convert(
             raise ConfigError("--in-place cannot rewrite standard input")
         if backup and not in_place:
             raise ConfigError("--backup goes with --in-place")
+        check_output_dir(output)
         charts = chart_options(paths, values or [], set_values or [], set_string or [],
                                namespace, release_name, kube_version, values_overlay, in_place)
         config = build_config(config_file, disable or [], only or [], option or [], fail_on,
@@ -265,8 +269,10 @@ def convert(
         if values_overlay is not None:
             note = write_overlay(results, values_overlay, quiet)
             written = f"{written}; {note}" if written and note else written or note
+        empty = report_empty(paths, results)
         if not quiet:
             files = [str(path) for path, _ in targets if str(path) != STDOUT]
             write_err(findings_list.render(results, verbose, reports=files))
             err(summary.render(results, written, width=terminal_width(), diff=diff))
-        raise typer.Exit(exit_status(results, config))
+        raise typer.Exit(EXIT_INPUT if empty and exit_status(results, config) < EXIT_INPUT
+                         else exit_status(results, config))

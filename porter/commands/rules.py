@@ -34,8 +34,9 @@ def _rule_line(rule: Rule, width: int | None) -> str:
 
 
 def rules() -> None:
-    """List every transform and rule with its code, severity and summary (wrapped to the
-    terminal; one line per rule into a pipe, for grep)."""
+    """List every transform and rule with its code, severity and summary.
+
+    Wrapped to the terminal; one line per rule into a pipe, for grep."""
     width = terminal_width(sys.stdout)
     try:
         for transform in transform_types():
