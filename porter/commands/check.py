@@ -68,6 +68,31 @@ def _lenient(results: Iterable[FileResult]) -> Iterator[FileResult]:
         yield result
 
 
+def chart_of(path: str) -> Path | None:
+    """The chart a file belongs to as one of its templates (``CHART/templates/...`` beside a
+    ``Chart.yaml``), or None."""
+    parents = Path(path).parents
+    for number, parent in enumerate(parents):
+        if parent.name == "templates" and (parent.parent / "Chart.yaml").is_file():
+            return parent.parent
+        if number > 32:
+            break
+    return None
+
+
+def _templates_passed_over(results: Iterable[FileResult]) -> Iterator[FileResult]:
+    """A chart's template named on its own (pre-commit passes every YAML file) is not a plain
+    manifest: it is passed over with a note naming the chart to check instead."""
+    for result in results:
+        chart = chart_of(result.path) if result.errors and not result.findings else None
+        if chart is not None and result.path not in ("-", "<stdin>"):
+            result.notes.append(f"{result.path}: note: a template of the chart {chart}, not a "
+                                f"plain manifest: passed over (check the chart: porter check "
+                                f"{chart})")
+            result.errors = []
+        yield result
+
+
 def listing(results: Sequence[FileResult], config: Config, verbose: bool = False) -> str:
     """What ``porter check`` prints: each file that would change (and its resources), then
     the findings that reach ``fail-on`` (every finding with ``verbose``), in the form of
@@ -125,7 +150,7 @@ def check(
         with progress_bar(quiet) as advance:
             converted = convert_paths(paths, config, jobs=jobs or default_jobs(),
                                       on_total=advance.total)
-            for result in _lenient(selected(converted, config)):
+            for result in _templates_passed_over(_lenient(selected(converted, config))):
                 for error in result.errors:
                     advance.print(str(error))
                 if not quiet:
