@@ -4,7 +4,8 @@ as a script, in a temporary workspace holding what they name (``deploy/``, ``app
 picked up by itself.
 
 A block (or some of its lines) that cannot run here says so in the README, just above it, in
-a marker that names the reason; pytest lists each as skipped with that reason:
+a marker that names the reason; pytest lists each as skipped with that reason (a line whose
+program is not installed, such as kpt on a machine without it, is skipped the same way):
 
     <!-- doctest: skip: REASON -->              the whole block
     <!-- doctest: except "TEXT": REASON -->     the lines that contain TEXT
@@ -86,6 +87,8 @@ def workspace(tmp_path: Path) -> Path:
     shutil.copyfile(FIXTURES / "quickstart" / "input.yaml", work / "overlay" / "app.yaml")
     shutil.copytree(FIXTURES / "charts" / "web", work / "charts" / "web")
     (work / "prod.yaml").write_text("replicaCount: 2\n")
+    (work / "package").mkdir()
+    shutil.copyfile(FIXTURES / "quickstart" / "input.yaml", work / "package" / "app.yaml")
     with tarfile.open(work / "web-1.2.0.tgz", "w:gz") as archive:
         archive.add(FIXTURES / "charts" / "web", arcname="web")
     for name in ("cluster.json", "nodepools.json"):
@@ -110,6 +113,7 @@ _PRELUDE = 'set -o pipefail\n' \
     'porter() { command porter "$@"; local s=$?; [ "$s" -eq 1 ] && return 0; return "$s"; }\n'
 
 BLOCKS = blocks(README.read_text())
+_BUILTINS = {"cd", "export", "printf", "echo", "source", "."}
 
 
 def test_readme_has_blocks_to_run():
@@ -131,6 +135,10 @@ def test_readme_block(block: Block, tmp_path: Path):
     skipped = []
     for command in commands(block):
         reason = next((why for text, why in block.excepted if text in command), None)
+        program = command.split()[0]
+        if reason is None and "=" not in program and shutil.which(program, path=env["PATH"]) \
+                is None and program not in _BUILTINS:
+            reason = f"{program} is not installed"
         if reason:
             skipped.append(f"{command!r}: {reason}")
             continue
