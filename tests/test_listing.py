@@ -75,11 +75,11 @@ def test_listing_is_grouped_by_file_and_capped():
     assert findings_list.render(results, limit=3).endswith("... 1 more, see --report FILE\n")
 
 
-def test_next_step_does_not_suggest_the_diff_after_a_diff():
+def test_next_step_does_not_suggest_the_diff_after_a_diff(tmp_path):
     warned = _run("convert", str(QUICKSTART), "--diff")
     assert "next: review the warnings (porter explain " in warned.stderr
     assert "--diff" not in warned.stderr.split("next:")[1]
-    plain = _run("convert", str(QUICKSTART), "-o", "out")
+    plain = _run("convert", str(QUICKSTART), "-o", "out", cwd=tmp_path)
     assert "next: review the warnings, then the diff (porter convert --diff)" in plain.stderr
 
 
