@@ -85,9 +85,9 @@ def test_check_fails_on_findings_reaching_fail_on(tmp_path):
     assert invoke("check", str(path), "-q").exit_code == 0
     warned = invoke("check", str(path), "--fail-on", "warning")
     assert warned.exit_code == 1
-    assert warned.stdout == f"{path}:10:3: warning shutdown-signals " \
+    assert warned.stdout == f"{path}:10:3: warning shutdown-signals: " \
         "terminationGracePeriodSeconds: 60 assumes SIGTERM; Windows sends CTRL_SHUTDOWN_EVENT " \
-        "and gives processes about 5 s (hint: make the app handle console control events)\n"
+        "and gives processes about 5 s (make the app handle console control events)\n"
     assert "next: review the warnings (porter explain shutdown-signals)" in warned.stderr
 
 
@@ -96,7 +96,7 @@ def test_check_lists_changes_and_failing_findings():
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
     assert lines[0] == f"{ERRORS}: would change StatefulSet/ledger"
-    assert lines[1].startswith(f"{ERRORS}:17:7: error host-namespaces ")
+    assert lines[1].startswith(f"{ERRORS}:17:7: error host-namespaces: ")
     assert all(" error " in line for line in lines[1:])  # infos and warnings stay quiet
 
 

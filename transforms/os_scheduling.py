@@ -9,9 +9,10 @@ selector when that selects on the label, and tolerates the Windows node pool's t
 without duplicating a toleration that already covers it.
 
 In RuntimeClass mode (option ``runtime-class``) the pod names a RuntimeClass instead, whose
-``scheduling`` carries the node selector and toleration (``porter runtime-class`` prints
-one): porter sets ``runtimeClassName`` and adds no selector or toleration of its own, only
-turning a ``linux`` selector into ``windows`` so it cannot conflict.
+``scheduling`` carries the node selector and toleration (``porter convert`` writes that
+RuntimeClass too: appended to stdout, or ``runtimeclass-NAME.yaml`` beside the output):
+porter sets ``runtimeClassName`` and adds no selector or toleration of its own, only turning
+a ``linux`` selector into ``windows`` so it cannot conflict.
 
 Options:
   toleration: the Windows pool's taint as ``key[=value]:Effect``; empty for none.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import subprocess
 import sys
 import traceback
 from collections.abc import Iterable, Iterator, Sequence
@@ -26,6 +27,7 @@ from porter.outputs import (
     report_text,
     sarif,
 )
+from porter.outputs.encoding import to_bytes
 from porter.outputs.readiness import RunInfo
 from porter.running.writing import write_atomic
 
@@ -93,11 +95,32 @@ def run_info(command: str, paths: Sequence[str], config: Config) -> RunInfo:
                    fail_on=config.fail_on)
 
 
+def repository_root(start: Path | None = None) -> Path:
+    """The git top level of ``start`` (default: the working directory), else ``start``
+    itself: what SARIF paths are relative to unless ``--sarif-root`` says otherwise."""
+    start = (start or Path.cwd()).resolve()
+    try:
+        top = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=start,
+                             capture_output=True, check=False, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return start
+    text = os.fsdecode(top.stdout.rstrip(b"\n"))
+    return Path(text) if top.returncode == 0 and text else start
+
+
 def write_reports(results: Sequence[FileResult], targets: Iterable[tuple[Path, ReportFormat]],
-                  run: RunInfo | None = None) -> None:
+                  run: RunInfo | None = None, sarif_root: Path | None = None) -> None:
+    """Write each report; the readiness reports' header says ``run``; SARIF paths are
+    relative to ``sarif_root`` (default: the git top level of the working directory)."""
     for path, fmt in targets:
-        text = _READINESS[fmt](results, run) if fmt in _READINESS else _RENDERERS[fmt](results)
-        data = text.encode("utf-8")
+        if fmt is ReportFormat.sarif:
+            root = (sarif_root or repository_root()).resolve()
+            text = sarif.render(results, root=root.as_posix(), cwd=Path.cwd().as_posix())
+        elif fmt in _READINESS:
+            text = _READINESS[fmt](results, run)
+        else:
+            text = _RENDERERS[fmt](results)
+        data = to_bytes(text)
         if str(path) == STDOUT:
             sys.stdout.buffer.write(data)
             sys.stdout.flush()
@@ -115,6 +138,22 @@ def use_color(choice: Color, stream: object) -> bool:
         os.environ.get("TERM") != "dumb"
 
 
+def terminal_width(stream: object = None) -> int | None:
+    """The width to wrap human text to: the terminal's when ``stream`` (default stderr) is
+    one, else None (files and pipes get unwrapped lines that tools can parse)."""
+    stream = stream if stream is not None else sys.stderr
+    isatty = getattr(stream, "isatty", None)
+    if not (isatty and isatty()):
+        return None
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return max(int(columns), 20)
+    try:
+        return max(os.get_terminal_size(stream.fileno()).columns, 20)  # type: ignore[attr-defined]
+    except (OSError, ValueError, AttributeError):
+        return 80
+
+
 def selected(results: Iterable[FileResult], config: Config) -> Iterator[FileResult]:
     """The results with suppressed findings moved aside (select, ignore, annotations)."""
     for result in results:
@@ -128,8 +167,18 @@ class FailOn(StrEnum):
 
 
 def err(text: str) -> None:
-    sys.stderr.write(text if text.endswith("\n") else text + "\n")
+    """A line on stderr; a file name that is not UTF-8 goes out as its own bytes."""
+    write_err(text if text.endswith("\n") else text + "\n")
+
+
+def write_err(text: str) -> None:
     sys.stderr.flush()
+    buffer = getattr(sys.stderr, "buffer", None)
+    if buffer is None:  # a text-only stream (a test's capture)
+        sys.stderr.write(text.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
+    else:
+        buffer.write(to_bytes(text))
+        buffer.flush()
 
 
 def _parse_options(values: list[str]) -> dict[str, dict[str, str]]:
@@ -177,6 +226,33 @@ def with_image_flags(config: Config, resolve: bool, cache: Path | None,
         cache_file=cache if cache is not None else settings.cache_file,
         insecure=settings.insecure | frozenset(insecure or ()))
     return dataclasses.replace(config, images=settings)
+
+
+def empty_directories(paths: Sequence[str], results: Sequence[FileResult]) -> list[str]:
+    """The directories named in ``paths`` where no manifest was found (none, or no YAML): an
+    input error, so that a wrong path cannot pass CI. A chart directory renders its own."""
+    empty = []
+    for path in paths:
+        directory = Path(path)
+        if path == STDOUT or not directory.is_dir() or (directory / "Chart.yaml").is_file():
+            continue
+        if not any(Path(r.path).is_relative_to(directory) for r in results):
+            empty.append(path)
+    return empty
+
+
+def report_empty(paths: Sequence[str], results: Sequence[FileResult]) -> bool:
+    """Say which named directories held no manifest; True when one did not."""
+    empty = empty_directories(paths, results)
+    for path in empty:
+        err(f"porter: error: no manifests found in {path}")
+    return bool(empty)
+
+
+def check_output_dir(output: Path | None) -> None:
+    """``-o`` names a directory (made when missing); a regular file there is a usage error."""
+    if output is not None and output.exists() and not output.is_dir():
+        raise ConfigError(f"-o/--output takes a directory; {output} is a file")
 
 
 def exit_status(results: list[FileResult], config: Config) -> int:

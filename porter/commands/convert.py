@@ -11,18 +11,23 @@ import typer
 
 from porter.commands.chart_options import chart_options, write_overlay
 from porter.commands.common import (
+    EXIT_INPUT,
     STDOUT,
     Color,
     build_config,
+    check_output_dir,
     err,
     exit_status,
     guarded,
     needs_texts,
+    report_empty,
     report_targets,
     run_info,
     selected,
+    terminal_width,
     use_color,
     with_image_flags,
+    write_err,
     write_reports,
 )
 from porter.commands.options import (
@@ -38,15 +43,18 @@ from porter.commands.options import (
     Quiet,
     ReportFormats,
     ResolveImages,
+    SarifRoot,
     Select,
     TargetWindows,
     Toleration,
     TransformOption,
+    Verbose,
 )
 from porter.commands.progress import progress_bar
 from porter.engine.results import FileResult
 from porter.errors import ConfigError, PorterError
 from porter.outputs import (
+    findings_list,
     json_patch,
     kustomize,
     runtime_class,
@@ -54,6 +62,7 @@ from porter.outputs import (
     summary,
     unified_diff,
 )
+from porter.outputs.encoding import to_bytes
 from porter.running.parallel import default_jobs
 from porter.running.run import convert_paths
 from porter.running.writing import BackupExists, keep_backup, safe_join, write_atomic
@@ -62,7 +71,7 @@ from porter.running.writing import BackupExists, keep_backup, safe_join, write_a
 def _write_overlay(results: list[FileResult], directory: Path, quiet: bool) -> str:
     overlay = kustomize.overlay(results, str(directory.resolve()), str(Path.cwd()),
                                 str(directory))
-    write_atomic(directory / kustomize.FILE_NAME, overlay.text.encode("utf-8"))
+    write_atomic(directory / kustomize.FILE_NAME, to_bytes(overlay.text))
     if not quiet:
         for note in overlay.notes:
             err(f"porter: overlay: {note}")
@@ -136,7 +145,7 @@ class _YamlOut:
         data = self.first.converted_bytes() if self.count == 1 and self.first else b""
         if manifest is not None:
             data += (b"" if not data or data.endswith(b"\n") else b"\n") + b"---\n" + \
-                manifest.encode("utf-8")
+                to_bytes(manifest)
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
 
@@ -164,6 +173,7 @@ def convert(
     report: Annotated[list[Path] | None, typer.Option("--report", help="Write the findings to "
                       "FILE, - for stdout (repeatable).", metavar="FILE")] = None,
     report_format: ReportFormats = None,
+    sarif_root: SarifRoot = None,
     select: Select = None,
     ignore: Ignore = None,
     fail_on: FailOnOption = None,
@@ -197,6 +207,7 @@ def convert(
                     "(default: all cores); output and reports are the same for any "
                     "number.")] = None,
     quiet: Quiet = False,
+    verbose: Verbose = False,
     debug: Debug = False,
 ) -> None:
     """Convert manifests for Windows nodes: YAML on stdout, or --output, --in-place, --diff."""
@@ -207,6 +218,7 @@ def convert(
             raise ConfigError("--in-place cannot rewrite standard input")
         if backup and not in_place:
             raise ConfigError("--backup goes with --in-place")
+        check_output_dir(output)
         charts = chart_options(paths, values or [], set_values or [], set_string or [],
                                namespace, release_name, kube_version, values_overlay, in_place)
         config = build_config(config_file, disable or [], only or [], option or [], fail_on,
@@ -238,8 +250,8 @@ def convert(
                         advance.print(note)
                 if diff:
                     text = unified_diff.file_diff(result)
-                    sys.stdout.buffer.write((unified_diff.colorize(text) if colored
-                                             else text).encode("utf-8"))
+                    sys.stdout.buffer.write(to_bytes(unified_diff.colorize(text) if colored
+                                                     else text))
                 elif yaml is not None:
                     yaml.add(result)
                 if not keep_texts and (yaml is None or yaml.count > 1 or result.source is None):
@@ -250,24 +262,28 @@ def convert(
         if yaml is not None:
             yaml.finish(manifest)
         elif patch_out:
-            sys.stdout.buffer.write(json_patch.render(results).encode("utf-8"))
+            sys.stdout.buffer.write(to_bytes(json_patch.render(results)))
         sys.stdout.flush()
         written = (f"{written} rewritten in place" if in_place else
                    f"{written} written to {output}" if output is not None else None)
         if manifest is not None and (output is not None or in_place):
             name = config.options_for("os-scheduling").runtime_class
             target = (output or Path.cwd()) / f"runtimeclass-{name}.yaml"
-            write_atomic(target, manifest.encode("utf-8"))
+            write_atomic(target, to_bytes(manifest))
             written = f"{written}; RuntimeClass written to {target}"
         if patch is not None and not patch_out:
-            write_atomic(patch, json_patch.render(results).encode("utf-8"))
+            write_atomic(patch, to_bytes(json_patch.render(results)))
         if kustomize_dir is not None:
             overlay = _write_overlay(results, kustomize_dir, quiet)
             written = f"{written}; {overlay}" if written else overlay
-        write_reports(results, targets, run_info("convert", paths, config))
+        write_reports(results, targets, run_info("convert", paths, config), sarif_root)
         if values_overlay is not None:
             note = write_overlay(results, values_overlay, quiet)
             written = f"{written}; {note}" if written and note else written or note
+        empty = report_empty(paths, results)
         if not quiet:
-            err(summary.render(results, written))
-        raise typer.Exit(exit_status(results, config))
+            files = [str(path) for path, _ in targets if str(path) != STDOUT]
+            write_err(findings_list.render(results, verbose, reports=files))
+            err(summary.render(results, written, width=terminal_width(), diff=diff))
+        raise typer.Exit(EXIT_INPUT if empty and exit_status(results, config) < EXIT_INPUT
+                         else exit_status(results, config))

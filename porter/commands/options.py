@@ -34,7 +34,13 @@ Drive = Annotated[list[str] | None, typer.Option(
 TargetWindows = Annotated[str | None, typer.Option(
     "--target-windows", help="Windows Server version of the nodes: ltsc2019, ltsc2022 "
     "(default), ltsc2025.")]
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stderr.")]
+SarifRoot = Annotated[Path | None, typer.Option(
+    "--sarif-root", help="Directory SARIF paths are relative to (default: the git top level "
+    "of the working directory, else the working directory).", metavar="DIR")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No findings list or summary on "
+                                     "stderr.")]
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="List info findings too, not "
+                                       "only errors and warnings.")]
 Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")]
 ResolveImages = Annotated[bool, typer.Option(
     "--resolve-images", help="Ask each image's registry which platforms it has (errors for "

@@ -18,6 +18,7 @@ from porter.commands.common import (
     err,
     exit_status,
     guarded,
+    terminal_width,
     with_image_flags,
 )
 from porter.commands.options import (
@@ -91,7 +92,7 @@ def post_render_command(
             if not quiet:
                 for note in result.notes:
                     err(note)
-                err(summary.render([result]))
+                err(summary.render([result], width=terminal_width()))
                 if by_helm:
                     err(f"porter: findings written to {', '.join(map(str, targets))}")
             if by_helm and not quiet:

@@ -16,6 +16,7 @@ from porter.commands.common import (
     ReportFormat,
     err,
     guarded,
+    terminal_width,
 )
 from porter.commands.options import (
     Debug,
@@ -109,7 +110,7 @@ def preflight(
             text = report_json.render(results) if json_format else report_text.render(results)
             write_atomic(path, text.encode("utf-8"))
         if not quiet:
-            err(summary.render(results, preflight=True))
+            err(summary.render(results, preflight=True, width=terminal_width()))
         if any(result.errors for result in results):
             raise typer.Exit(EXIT_INPUT)
         if any(_fails(f.severity, fail_on) for r in results for f in r.findings):

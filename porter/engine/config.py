@@ -170,12 +170,76 @@ def load_config(path: Path | None, *, required: bool) -> Config:
         raise ConfigError(f"cannot read config: {exc}", name) from None
     try:
         raw = yaml.safe_load(text)
+        node = yaml.compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         raise ConfigError(f"invalid YAML: {exc.problem}", name,
                           mark.line + 1 if mark else None,
                           mark.column + 1 if mark else None) from None
+    problems = _problems(raw or {}, node, name)
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise ConfigProblems(problems)
     return config_from_mapping(raw or {}, name)
+
+
+class ConfigProblems(ConfigError):
+    """Several problems in one config file, each on its own located line."""
+
+    def __init__(self, problems: list[ConfigError]) -> None:
+        first = problems[0]
+        super().__init__(first.message, first.file, first.line, first.column)
+        self.problems = problems
+
+    def __str__(self) -> str:
+        return "\n".join(ConfigError.__str__(problem) for problem in self.problems)
+
+
+def _positions(node: Any, path: tuple[Any, ...] = ()) -> dict[tuple[Any, ...], tuple[int, int]]:
+    """1-based line and column of every key and list item of a composed YAML node."""
+    found: dict[tuple[Any, ...], tuple[int, int]] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                here = (*path, key.value)
+                found[here] = (key.start_mark.line + 1, key.start_mark.column + 1)
+                found.update(_positions(value, here))
+    elif isinstance(node, yaml.SequenceNode):
+        for number, item in enumerate(node.value):
+            here = (*path, number)
+            found[here] = (item.start_mark.line + 1, item.start_mark.column + 1)
+            found.update(_positions(item, here))
+    return found
+
+
+def _problems(raw: Any, node: Any, name: str) -> list[ConfigError]:
+    """Every problem of the config, each at the key or list item it is about: each part is
+    checked on its own, so that one mistake does not hide the next."""
+    if not isinstance(raw, dict):
+        return [ConfigError("config must be a mapping", name, 1, 1)]
+    positions = _positions(node)
+    parts: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
+    for key, value in raw.items():
+        if key == "options" and isinstance(value, dict):
+            for transform_id, options in value.items():
+                if isinstance(options, dict) and options:
+                    parts.extend(((key, transform_id, option), {key: {transform_id: {option: v}}})
+                                 for option, v in options.items())
+                else:
+                    parts.append(((key, transform_id), {key: {transform_id: options}}))
+        elif key in ("disable", "only", "select", "ignore") and isinstance(value, list):
+            parts.extend(((key, number), {key: [item]}) for number, item in enumerate(value))
+        else:
+            parts.append(((key,), {key: value}))
+    problems = []
+    for where, part in parts:
+        try:
+            config_from_mapping(part, name)
+        except ConfigError as exc:
+            line, column = positions.get(where, positions.get(where[:1], (None, None)))
+            problems.append(ConfigError(exc.message, name, line, column))
+    return problems
 
 
 def config_from_mapping(raw: Any, source: str | None = None) -> Config:

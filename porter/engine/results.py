@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from porter.engine.findings import Finding, Severity
@@ -34,11 +35,20 @@ class ResourceSpan:
     end_line: int
     images: tuple[tuple[str, str], ...] = ()
     """(JSON pointer in the document, image) of every container, after conversion."""
+class Status(StrEnum):
+    """What became of one file: converted with no change, changed, or not converted."""
+
+    OK = "ok"
+    CHANGED = "changed"
+    ERROR = "error"
+    """Bad input (``errors`` says why) or an ``internal-error`` finding: the file's converted
+    text is its original, and it must not be taken for converted."""
 
 
 @dataclass
 class FileResult:
-    """What porter made of one input file (or stdin)."""
+    """What porter made of one input file (or stdin); ``status`` says ok, changed or error,
+    the same way for every API (``convert_text``, ``convert_paths``) and the CLI."""
 
     path: str
     original: str
@@ -80,6 +90,12 @@ class FileResult:
         self._changed = self.changed
         self.original = self.converted = ""
         self.released = True
+
+    @property
+    def status(self) -> Status:
+        if self.errors or self.internal_error:
+            return Status.ERROR
+        return Status.CHANGED if self.changed else Status.OK
 
     @property
     def internal_error(self) -> bool:

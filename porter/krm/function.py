@@ -17,6 +17,8 @@ from porter.engine.config import Config, config_from_mapping
 from porter.engine.findings import Finding, Severity
 from porter.engine.pipeline import Pipeline
 from porter.errors import ConfigError, InputError
+from porter.kube.resources import resource_of
+from porter.kube.workloads import LIST_KINDS
 from porter.yamledit.pointer import parse_pointer
 
 API_VERSION = "config.kubernetes.io/v1"
@@ -139,10 +141,15 @@ def field_path(pointer: str) -> str:
 
 
 def result_of(finding: Finding, item: dict[str, Any]) -> dict[str, Any]:
-    """One KRM ``results`` entry for a finding about ``item``."""
+    """One KRM ``results`` entry for a finding about ``item``. ``resourceRef`` names the
+    ResourceList item and ``field.path`` is a path in it: for a ``kind: List`` item that is
+    the List (the path runs through ``items[N]``), never the resource inside it, so that the
+    two always agree; the inner resource is named in ``tags.resource``."""
     message = finding.message + (f" (hint: {finding.hint})" if finding.hint else "")
     entry: dict[str, Any] = {"message": message, "severity": _SEVERITY[finding.severity]}
-    resource = {k: v for k, v in finding.resource.to_dict().items() if v is not None}
+    listed = item.get("kind") in LIST_KINDS
+    owner = resource_of(item) if listed else finding.resource
+    resource = {k: v for k, v in owner.to_dict().items() if v is not None}
     if resource:
         entry["resourceRef"] = resource
     if finding.path:
@@ -151,4 +158,6 @@ def result_of(finding: Finding, item: dict[str, Any]) -> dict[str, Any]:
     if path is not None:
         entry["file"] = {"path": path} | ({"index": index} if index is not None else {})
     entry["tags"] = {"rule": finding.rule}
+    if listed and finding.resource.kind:
+        entry["tags"]["resource"] = finding.resource.label()
     return entry

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
 from porter.engine.findings import Severity
 from porter.engine.results import FileResult
+from porter.outputs.encoding import dumps
 
 VERSION = 1
 
@@ -44,4 +44,4 @@ def report(results: Sequence[FileResult]) -> dict[str, Any]:
 
 
 def render(results: Sequence[FileResult]) -> str:
-    return json.dumps(report(results), indent=2, ensure_ascii=False) + "\n"
+    return dumps(report(results), indent=2) + "\n"
