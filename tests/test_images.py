@@ -168,7 +168,7 @@ def test_bad_images_config_is_one_line_exit_2(tmp_path):
                          capture_output=True, text=True, timeout=60)
     assert run.returncode == 2
     assert run.stderr.strip().splitlines() == [
-        "porter.yaml: error: images.resolve must be true or false, not 'maybe'"]
+        "porter.yaml:1:1: error: images.resolve must be true or false, not 'maybe'"]
 
 
 _NAME = r"[a-z0-9]+(?:[._-][a-z0-9]+)?"

@@ -82,8 +82,11 @@ def test_every_workload_finding_and_patch_is_listed(case):
     resources = {w.resource for w in model.workloads}
     for finding in result.findings:
         assert finding.resource in resources or not finding.resource.kind, finding
+    # A patch names the resource as it was in the input: its apiVersion may be the removed one
+    # that api-versions rewrote (the one identity change porter makes).
+    names = {(r.kind, r.namespace, r.name) for r in resources}
     for patch in json_patch.resource_patches(result):
-        assert patch.resource in resources, patch
+        assert (patch.resource.kind, patch.resource.namespace, patch.resource.name) in names, patch
     assert sum(len(w.findings) for w in model.workloads) + len(model.loose_findings) == \
         len(result.findings)
     assert len(listed) >= len({(s.resource.kind, s.resource.name) for s in result.resources
@@ -167,7 +170,7 @@ def test_chart_workloads_name_their_template():
     result = convert_chart(ChartInput(str(chart), chart, ""), Pipeline(), ChartOptions(),
                            HelmSdk())
     model = readiness([result])
-    assert model.engines == ("helm-python-sdk",)
+    assert len(model.engines) == 1 and model.engines[0].startswith("helm-python-sdk")
     deployments = [w for w in model.workloads if w.kind == "Deployment"]
     assert deployments and all(w.template.endswith("templates/deployment.yaml")
                                for w in deployments)
