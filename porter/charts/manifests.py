@@ -3,6 +3,7 @@ and the way back from a rendered stream to the template each document came from.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -122,10 +123,13 @@ def source_ranges(text: str) -> list[SourceRange]:
     if not starts or starts[0] != 0:
         starts.insert(0, 0)
     ranges: list[SourceRange] = []
+    first = 1  # counted along, not from the top for each document (which is quadratic)
+    previous = 0
     for number, start in enumerate(starts):
         end = starts[number + 1] if number + 1 < len(starts) else len(text)
         chunk = text[start:end]
-        first = text.count("\n", 0, start) + 1
+        first += text.count("\n", previous, start)
+        previous = start
         last = first + max(chunk.count("\n") - (1 if chunk.endswith("\n") else 0), 0)
         comment = _SOURCE_COMMENT.search(chunk)
         if comment and not chunk[:comment.start()].strip("-\r\n \t"):
@@ -139,7 +143,9 @@ def source_ranges(text: str) -> list[SourceRange]:
 
 
 def source_at(ranges: list[SourceRange], line: int) -> SourceRange | None:
-    for found in ranges:
-        if found.first <= line <= found.last:
-            return found
+    """The range holding ``line`` (``ranges`` in stream order, as :func:`source_ranges` gives
+    them), by bisection."""
+    index = bisect.bisect_right(ranges, line, key=lambda found: found.first) - 1
+    if index >= 0 and ranges[index].first <= line <= ranges[index].last:
+        return ranges[index]
     return None
