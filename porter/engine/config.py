@@ -7,13 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from porter.engine.findings import Severity
 from porter.engine.registry import find_rule, transform_by_id, transform_types
 from porter.engine.transform import Transform, option_fields
-from porter.errors import ConfigError
+from porter.errors import ConfigError, InputError
 from porter.kube.windows_versions import DEFAULT_TARGET, target
+from porter.yamledit.reading import load_one
 
 CONFIG_NAME = "porter.yaml"
 FAIL_ON = ("error", "warning", "never")
@@ -148,12 +147,9 @@ def load_config(path: Path | None, *, required: bool) -> Config:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read config: {exc}", name) from None
     try:
-        raw = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        raise ConfigError(f"invalid YAML: {exc.problem}", name,
-                          mark.line + 1 if mark else None,
-                          mark.column + 1 if mark else None) from None
+        raw = load_one(text, name)
+    except InputError as exc:  # bounded: an alias bomb planted in a pull request is refused
+        raise ConfigError(exc.message, name, exc.line, exc.column) from None
     return config_from_mapping(raw or {}, name)
 
 
