@@ -494,13 +494,15 @@ def test_symlinks_and_symlink_loops_in_a_tree(tmp_path, monkeypatch):
     elsewhere.mkdir()
     shutil.copyfile(GOOD, elsewhere / "linked.yaml")
     (tree / "linked.yaml").symlink_to(elsewhere / "linked.yaml")
+    shutil.copyfile(GOOD, tree / "apps" / "real.yaml")
+    (tree / "inside.yaml").symlink_to(Path("apps") / "real.yaml")  # stays in the tree
     (tree / "linked-dir").symlink_to(elsewhere, target_is_directory=True)
     (tree / "apps" / "loop").symlink_to(tree, target_is_directory=True)  # a directory loop
     (tree / "a.yaml").symlink_to(tree / "b.yaml")
     (tree / "b.yaml").symlink_to(tree / "a.yaml")  # a file loop
     (tree / "dangling.yaml").symlink_to(tmp_path / "missing.yaml")
     monkeypatch.chdir(tmp_path)
-    result = invoke("convert", "tree", "-o", "out", "-q")
+    result = invoke("convert", "tree", "-o", "out", "-q", "--external-links")
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
         "tree/a.yaml: error: cannot read: Too many levels of symbolic links",
@@ -510,12 +512,74 @@ def test_symlinks_and_symlink_loops_in_a_tree(tmp_path, monkeypatch):
     written = sorted(p.relative_to(tmp_path / "out").as_posix()
                      for p in (tmp_path / "out").rglob("*"))
     # Linked files are read; linked directories are not followed (nor are loops).
-    assert written == ["apps", "apps/web.yaml", "linked.yaml"]
+    assert written == ["apps", "apps/real.yaml", "apps/web.yaml", "inside.yaml", "linked.yaml"]
     # In place, a linked file is rewritten through the link, which stays a link.
-    result = invoke("convert", "tree", "--in-place", "-q")
+    result = invoke("convert", "tree", "--in-place", "-q", "--external-links")
     assert result.exit_code == 2
-    assert (tree / "linked.yaml").is_symlink()
+    assert (tree / "linked.yaml").is_symlink() and (tree / "inside.yaml").is_symlink()
     assert "kubernetes.io/os: windows" in (elsewhere / "linked.yaml").read_text()
+
+
+def test_links_out_of_the_tree_are_neither_read_nor_rewritten(tmp_path, monkeypatch):
+    """A repository's ``deploy.yaml -> ../victim/x.yaml`` or ``-> /etc/passwd``: by default
+    porter reads nothing and writes nothing through a link leaving its input root."""
+    tree = _tree(tmp_path)
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    shutil.copyfile(GOOD, victim / "x.yaml")
+    secret = victim / "credentials"
+    secret.write_text("apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n"
+                      "stringData: {password: hunter2}\n")
+    (tree / "deploy.yaml").symlink_to(Path("..") / "victim" / "x.yaml")
+    (tree / "apps" / "secret.yaml").symlink_to(secret)
+    (tree / "inside.yaml").symlink_to(Path("apps") / "web.yaml")
+    monkeypatch.chdir(tmp_path)
+    before = {p: p.read_bytes() for p in victim.iterdir()}
+    for extra in (["--in-place"], ["-o", "out"], []):
+        result = invoke("convert", "tree", "-q", *extra)
+        assert result.exit_code == 2, result.stderr
+        assert sorted(result.stderr.splitlines()) == [
+            f"tree/apps/secret.yaml: error: symbolic link to {secret}, outside the input "
+            "tree; not read (porter reads and rewrites such files only with --external-links)",
+            f"tree/deploy.yaml: error: symbolic link to {victim / 'x.yaml'}, outside the "
+            "input tree; not read (porter reads and rewrites such files only with "
+            "--external-links)",
+        ]
+        assert "hunter2" not in result.stdout
+        assert {p: p.read_bytes() for p in victim.iterdir()} == before
+    assert "hunter2" not in "".join(p.read_text() for p in (tmp_path / "out").rglob("*.yaml"))
+    assert (tmp_path / "out" / "inside.yaml").is_file()  # a link within the tree is fine
+    # Named on the command line, the root is the file's directory.
+    named = invoke("convert", "tree/deploy.yaml", "--in-place", "-q")
+    assert named.exit_code == 2 and "outside the input tree" in named.stderr
+    assert {p: p.read_bytes() for p in victim.iterdir()} == before
+    # Asked for explicitly, the link is followed, and rewritten through.
+    allowed = invoke("convert", "tree/deploy.yaml", "--in-place", "-q", "--external-links")
+    assert allowed.exit_code == 0, allowed.stderr
+    assert (tree / "deploy.yaml").is_symlink()
+    assert "kubernetes.io/os: windows" in (victim / "x.yaml").read_text()
+
+
+def test_a_link_swapped_in_after_reading_is_not_written_through(tmp_path, monkeypatch):
+    """The check is made again just before writing, not only when the tree is walked."""
+    from porter.commands import convert as command
+    tree = _tree(tmp_path)
+    victim = tmp_path / "victim.yaml"
+    shutil.copyfile(GOOD, victim)
+    real = command._write_one
+
+    def swap_then_write(result, targets):
+        path = Path(result.path)
+        path.unlink()
+        path.symlink_to(victim)
+        return real(result, targets)
+
+    monkeypatch.setattr(command, "_write_one", swap_then_write)
+    monkeypatch.chdir(tmp_path)
+    result = invoke("convert", "tree", "--in-place", "-q", "-j", "1")
+    assert result.exit_code == 2
+    assert "outside the input tree; not rewritten" in result.stderr
+    assert victim.read_bytes() == GOOD.read_bytes()
 
 
 def test_pipes_devices_and_sockets_are_never_read(tmp_path, monkeypatch):

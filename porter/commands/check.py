@@ -30,6 +30,7 @@ from porter.commands.options import (
     Debug,
     Disable,
     Drive,
+    ExternalLinks,
     FailOnOption,
     Ignore,
     Only,
@@ -96,6 +97,7 @@ def check(
     toleration: Toleration = None,
     drive: Drive = None,
     target_windows: TargetWindows = None,
+    external_links: ExternalLinks = False,
     quiet: Quiet = False,
     debug: Debug = False,
 ) -> None:
@@ -109,7 +111,8 @@ def check(
         if diff and to_stdout:
             raise ConfigError("--diff and --report - both want standard output")
         results: list[FileResult] = []
-        for result in _lenient(selected(convert_paths(paths, config), config)):
+        converted = convert_paths(paths, config, external_links=external_links)
+        for result in _lenient(selected(converted, config)):
             for error in result.errors:
                 err(str(error))
             if not quiet:

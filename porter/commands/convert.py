@@ -27,6 +27,7 @@ from porter.commands.options import (
     Debug,
     Disable,
     Drive,
+    ExternalLinks,
     FailOnOption,
     Ignore,
     Only,
@@ -39,7 +40,7 @@ from porter.commands.options import (
 )
 from porter.commands.progress import progress_bar
 from porter.engine.results import FileResult
-from porter.errors import ConfigError, PorterError
+from porter.errors import ConfigError, PorterError, WriteError
 from porter.outputs import (
     json_patch,
     kustomize,
@@ -48,9 +49,17 @@ from porter.outputs import (
     summary,
     unified_diff,
 )
+from porter.running.inputs import external_target
 from porter.running.parallel import default_jobs
 from porter.running.run import convert_paths
-from porter.running.writing import BackupExists, keep_backup, safe_join, write_atomic
+from porter.running.writing import (
+    BackupExists,
+    ChangedMeanwhile,
+    keep_backup,
+    safe_join,
+    write_atomic,
+)
+from porter.yamledit.textfile import SourceText
 
 
 def _write_overlay(results: list[FileResult], directory: Path, quiet: bool) -> str:
@@ -64,47 +73,105 @@ def _write_overlay(results: list[FileResult], directory: Path, quiet: bool) -> s
     return f"overlay with {patches} in {directory / kustomize.FILE_NAME}"
 
 
-def _write_one(result: FileResult, output: Path | None, in_place: bool,
-               backup: bool = False) -> bool:
+class _Targets:
+    """How one run writes: where, what it may rewrite, and which outputs it already wrote."""
+
+    def __init__(self, output: Path | None, in_place: bool, backup: bool = False,
+                 read_only: bool = False, external_links: bool = False) -> None:
+        self.output = output
+        self.in_place = in_place
+        self.backup = backup
+        self.read_only = read_only
+        self.external_links = external_links
+        self.written: dict[Path, str] = {}
+        """Each --output file written so far, and the input it came from."""
+
+
+def _input_root(result: FileResult) -> Path:
+    """The input root a file was found under: the directory named, or the named file's."""
+    path = Path(result.path)
+    for _ in Path(result.relative).parts:
+        path = path.parent
+    return path
+
+
+def _write_one(result: FileResult, targets: _Targets) -> bool:
     """Write one file's conversion to --output or in place; True when a file was written.
     What cannot be written becomes an error of that file; the other files go on."""
     if result.source is None:
         return False
     source = Path(result.path)
-    if in_place:
+    expect = None
+    if targets.in_place:
         if not result.changed or result.errors:
             return False
-        if not source.is_file():
-            result.errors.append(PorterError("not a regular file: cannot rewrite it in place",
-                                             result.path))
+        refusal = _in_place_refusal(source, result, targets)
+        if refusal:
+            result.errors.append(PorterError(refusal, result.path))
             return False
         target = source
-    elif output is None:
+        expect = (result.source or SourceText(result.original)).encode(result.original)
+    elif targets.output is None:
         return False
     else:
         try:
-            target = safe_join(output, result.relative)
+            target = safe_join(targets.output, result.relative)
         except ValueError as exc:
             result.errors.append(PorterError(str(exc), result.path))
             return False
-        if source.is_file() and target.exists() and target.samefile(source):
-            result.errors.append(PorterError(f"--output would overwrite this input file with "
-                                             f"its conversion ({target}); use --in-place to "
-                                             "rewrite files where they are", result.path))
+        refusal = _output_refusal(source, target, result, targets)
+        if refusal:
+            result.errors.append(PorterError(refusal, result.path))
             return False
     try:
-        if in_place and backup:
+        if targets.in_place and targets.backup:
             keep_backup(target)
         write_atomic(target, result.converted_bytes(),
-                     stat.S_IMODE(source.stat().st_mode) if source.is_file() else None)
-    except BackupExists as exc:
+                     stat.S_IMODE(source.stat().st_mode) if source.is_file() else None,
+                     expect=expect)
+    except (BackupExists, ChangedMeanwhile) as exc:
         result.errors.append(PorterError(str(exc), result.path))
         return False
     except OSError as exc:
-        result.errors.append(PorterError(f"cannot write {target}: {exc.strerror or exc}",
-                                         result.path))
+        result.errors.append(WriteError(f"cannot write {target}: {exc.strerror or exc}",
+                                        result.path))
         return False
+    if targets.output is not None:
+        targets.written[target.resolve()] = result.path
     return True
+
+
+def _in_place_refusal(source: Path, result: FileResult, targets: _Targets) -> str | None:
+    if not source.is_file():
+        return "not a regular file: cannot rewrite it in place"
+    outside = None if targets.external_links else external_target(source, _input_root(result))
+    if outside is not None:
+        return (f"symbolic link to {outside}, outside the input tree; not rewritten (use "
+                "--external-links to rewrite files through such links)")
+    mode = stat.S_IMODE(source.stat().st_mode)
+    if not mode & 0o222 and not targets.read_only:
+        return (f"read-only file (mode {mode:04o}); not rewritten (--rewrite-read-only "
+                "rewrites it)")
+    return None
+
+
+def _output_refusal(source: Path, target: Path, result: FileResult,
+                    targets: _Targets) -> str | None:
+    try:
+        existing = target.stat()
+    except OSError:
+        return None  # a new file (or one the write itself will report)
+    if not stat.S_ISREG(existing.st_mode):
+        # Opening a pipe would wait for a reader forever, a device would take the bytes.
+        return f"--output target {target} exists and is not a regular file; not written"
+    if source.is_file() and target.samefile(source):
+        return (f"--output would overwrite this input file with its conversion ({target}); "
+                "use --in-place to rewrite files where they are")
+    earlier = targets.written.get(target.resolve())
+    if earlier is not None and earlier != result.path:
+        return (f"--output {target} was already written from {earlier} (both inputs have "
+                f"the path {result.relative} below their root); not written")
+    return None
 
 
 class _YamlOut:
@@ -184,6 +251,10 @@ def convert(
                               "write a values overlay that makes the chart render for Windows, "
                               "with what only a template change can fix.",
                               metavar="FILE")] = None,
+    rewrite_read_only: Annotated[bool, typer.Option("--rewrite-read-only", help="With "
+                                 "--in-place: rewrite read-only files too (refused by "
+                                 "default).")] = False,
+    external_links: ExternalLinks = False,
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes "
                     "(default: all cores); output and reports are the same for any "
                     "number.")] = None,
@@ -198,6 +269,8 @@ def convert(
             raise ConfigError("--in-place cannot rewrite standard input")
         if backup and not in_place:
             raise ConfigError("--backup goes with --in-place")
+        if rewrite_read_only and not in_place:
+            raise ConfigError("--rewrite-read-only goes with --in-place")
         charts = chart_options(paths, values or [], set_values or [], set_string or [],
                                namespace, release_name, kube_version, values_overlay, in_place)
         config = build_config(config_file, disable or [], only or [], option or [], fail_on,
@@ -217,9 +290,11 @@ def convert(
         with progress_bar(quiet or not (output is not None or in_place or
                                         not sys.stdout.isatty())) as advance:
             converted = convert_paths(paths, config, exclude=output, charts=charts,
-                                      jobs=jobs or default_jobs(), on_total=advance.total)
+                                      jobs=jobs or default_jobs(), on_total=advance.total,
+                                      external_links=external_links)
+            writing = _Targets(output, in_place, backup, rewrite_read_only, external_links)
             for result in selected(converted, config):
-                written += _write_one(result, output, in_place, backup)
+                written += _write_one(result, writing)
                 for error in result.errors:
                     advance.print(str(error))
                 if not quiet:

@@ -36,3 +36,6 @@ TargetWindows = Annotated[str | None, typer.Option(
     "(default), ltsc2025.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stderr.")]
 Debug = Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")]
+ExternalLinks = Annotated[bool, typer.Option(
+    "--external-links", help="Read (and with --in-place rewrite) files through symbolic links "
+    "that lead outside their input tree (refused by default).")]
