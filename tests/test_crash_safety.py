@@ -20,7 +20,13 @@ from typer.testing import CliRunner
 from porter.cli import app
 from porter.engine.pipeline import Pipeline
 from porter.running import writing
-from porter.running.writing import BackupExists, keep_backup, safe_join, write_atomic
+from porter.running.writing import (
+    BackupExists,
+    ChangedMeanwhile,
+    keep_backup,
+    safe_join,
+    write_atomic,
+)
 
 runner = CliRunner()
 GOOD = FIXTURES / "quickstart" / "input.yaml"
@@ -97,10 +103,10 @@ def test_a_write_error_is_one_line_and_the_other_files_go_on(tmp_path, monkeypat
     shutil.copyfile(GOOD, tmp_path / "in" / "b.yaml")
     real = writing.write_atomic
 
-    def full_disk(path, data, mode=None):
+    def full_disk(path, data, mode=None, **options):
         if path.name == "a.yaml":
             raise OSError(28, "No space left on device")
-        real(path, data, mode)
+        real(path, data, mode, **options)
 
     monkeypatch.setattr("porter.commands.convert.write_atomic", full_disk)
     monkeypatch.chdir(tmp_path)
@@ -109,6 +115,129 @@ def test_a_write_error_is_one_line_and_the_other_files_go_on(tmp_path, monkeypat
     assert result.stderr == "in/a.yaml: error: cannot write out/a.yaml: No space left on " \
         "device\n"
     assert "kubernetes.io/os: windows" in (tmp_path / "out" / "b.yaml").read_text()
+
+
+def test_an_edit_made_while_porter_converts_is_never_lost(tmp_path, monkeypatch):
+    """Another process appends to the file between porter's read and its rename: the file is
+    left with that edit and porter says so (exit 2); the other files are rewritten."""
+    (tmp_path / "in").mkdir()
+    for name in ("a.yaml", "b.yaml"):
+        shutil.copyfile(GOOD, tmp_path / "in" / name)
+    real = writing.write_atomic
+    appended = b"# appended by another process\n"
+
+    def edit_meanwhile(path, data, mode=None, **options):
+        if path.name == "a.yaml":
+            with open(path, "ab") as stream:
+                stream.write(appended)
+        real(path, data, mode, **options)
+
+    monkeypatch.setattr("porter.commands.convert.write_atomic", edit_meanwhile)
+    monkeypatch.chdir(tmp_path)
+    result = invoke("convert", "in", "--in-place", "-q", "-j", "1")
+    assert result.exit_code == 2
+    assert result.stderr == "in/a.yaml: error: in/a.yaml changed while porter converted it " \
+        "(another process wrote to it); it was left as it is now\n"
+    assert (tmp_path / "in" / "a.yaml").read_bytes() == GOOD.read_bytes() + appended
+    assert "kubernetes.io/os: windows" in (tmp_path / "in" / "b.yaml").read_text()
+    assert _temporaries(tmp_path) == []
+
+
+def test_write_atomic_checks_the_expected_bytes_just_before_the_rename(tmp_path):
+    path = tmp_path / "x.yaml"
+    path.write_bytes(b"old\n")
+    write_atomic(path, b"new\n", expect=b"old\n")
+    assert path.read_bytes() == b"new\n"
+    for changed in (b"new\n", b"new\nmore\n", b""):  # same size, longer, emptied
+        path.write_bytes(changed)
+        with pytest.raises(ChangedMeanwhile):
+            write_atomic(path, b"newer\n", expect=b"old\n")
+        assert path.read_bytes() == changed
+    assert _temporaries(tmp_path) == []
+
+
+def test_read_only_files_are_refused_unless_asked(tmp_path, monkeypatch):
+    (tmp_path / "in").mkdir()
+    locked, free = tmp_path / "in" / "locked.yaml", tmp_path / "in" / "free.yaml"
+    shutil.copyfile(GOOD, locked)
+    shutil.copyfile(GOOD, free)
+    locked.chmod(0o444)
+    monkeypatch.chdir(tmp_path)
+    result = invoke("convert", "in", "--in-place", "-q", "-j", "1")
+    assert result.exit_code == 2
+    assert result.stderr == "in/locked.yaml: error: read-only file (mode 0444); not " \
+        "rewritten (--rewrite-read-only rewrites it)\n"
+    assert locked.read_bytes() == GOOD.read_bytes()
+    assert "kubernetes.io/os: windows" in free.read_text()
+    forced = invoke("convert", "in", "--in-place", "-q", "--rewrite-read-only")
+    assert forced.exit_code == 0, forced.stderr
+    assert "kubernetes.io/os: windows" in locked.read_text()
+    assert stat.S_IMODE(locked.stat().st_mode) == 0o444
+    assert invoke("convert", "in", "--rewrite-read-only").exit_code == 2  # needs --in-place
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root may give files to another user")
+def test_in_place_keeps_owner_and_group(tmp_path, monkeypatch):
+    path = tmp_path / "app.yaml"
+    shutil.copyfile(GOOD, path)
+    os.chown(path, 1234, 5678)
+    monkeypatch.chdir(tmp_path)
+    result = invoke("convert", "app.yaml", "--in-place", "-q")
+    assert result.exit_code == 0, result.stderr
+    assert "kubernetes.io/os: windows" in path.read_text()
+    assert (path.stat().st_uid, path.stat().st_gid) == (1234, 5678)
+
+
+def test_owner_is_kept_where_permitted_and_the_write_goes_on_where_not(tmp_path, monkeypatch):
+    """A user who may not give the file back to its owner (not root) still gets it written,
+    with the group where the group can be kept."""
+    path = tmp_path / "app.yaml"
+    path.write_bytes(b"old\n")
+    calls: list[tuple[int, int]] = []
+
+    def chown(target, uid, gid):
+        calls.append((uid, gid))
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "chown", chown)
+    write_atomic(path, b"new\n")
+    assert path.read_bytes() == b"new\n"
+    status = path.stat()
+    assert calls == [(status.st_uid, status.st_gid), (-1, status.st_gid)]
+
+
+def test_a_fifo_at_an_output_path_is_never_opened(tmp_path):
+    """Opening a FIFO for writing waits for a reader forever: porter refuses it (a real
+    subprocess, with a timeout, so that a hang fails the test instead of stalling it)."""
+    (tmp_path / "in").mkdir()
+    for name in ("fifo.yaml", "good.yaml"):
+        shutil.copyfile(GOOD, tmp_path / "in" / name)
+    (tmp_path / "out").mkdir()
+    os.mkfifo(tmp_path / "out" / "fifo.yaml")
+    result = subprocess.run([sys.executable, "-m", "porter", "convert", "in", "-o", "out",
+                             "-q"], cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                            check=False)
+    assert result.returncode == 2
+    assert result.stderr == "in/fifo.yaml: error: --output target out/fifo.yaml exists and " \
+        "is not a regular file; not written\n"
+    assert stat.S_ISFIFO((tmp_path / "out" / "fifo.yaml").lstat().st_mode)
+    assert "kubernetes.io/os: windows" in (tmp_path / "out" / "good.yaml").read_text()
+
+
+def test_colliding_outputs_are_an_error_not_a_silent_overwrite(tmp_path, monkeypatch):
+    for tree in ("a", "b"):
+        (tmp_path / tree).mkdir()
+        shutil.copyfile(GOOD, tmp_path / tree / "x.yaml")
+    (tmp_path / "b" / "x.yaml").write_text(GOOD.read_text().replace("name: web", "name: b"))
+    monkeypatch.chdir(tmp_path)
+    result = invoke("convert", "a", "b", "-o", "out", "-j", "1")
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert lines[0] == "b/x.yaml: error: --output out/x.yaml was already written from " \
+        "a/x.yaml (both inputs have the path x.yaml below their root); not written"
+    assert "(1 written to out)" in result.stderr
+    written = (tmp_path / "out" / "x.yaml").read_text()
+    assert "kubernetes.io/os: windows" in written and "name: b" not in written
 
 
 # -- backups -------------------------------------------------------------------------------
