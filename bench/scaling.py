@@ -47,10 +47,10 @@ def _run(command: list[str], stdin: Path | None = None) -> tuple[float, int]:
         _, status, usage = os.wait4(process.pid, 0)
         process.returncode = os.waitstatus_to_exitcode(status)
         elapsed = time.perf_counter() - started
-        if process.returncode not in (0, 1):
-            errors.seek(0)
-            raise SystemExit(f"{' '.join(command)}: exit {process.returncode}: "
-                             f"{errors.read().decode()[-500:]}")
+        errors.seek(0)
+        stderr = errors.read().decode(errors="replace")
+        if process.returncode not in (0, 1) or "Traceback" in stderr:
+            raise SystemExit(f"{' '.join(command)}: exit {process.returncode}: {stderr[-500:]}")
     return elapsed, usage.ru_maxrss * 1024
 
 

@@ -563,7 +563,7 @@ def test_links_out_of_the_tree_are_neither_read_nor_rewritten(tmp_path, monkeypa
 def test_a_link_swapped_in_after_reading_is_not_written_through(tmp_path, monkeypatch):
     """The check is made again just before writing, not only when the tree is walked."""
     from porter.commands import convert as command
-    tree = _tree(tmp_path)
+    _tree(tmp_path)
     victim = tmp_path / "victim.yaml"
     shutil.copyfile(GOOD, victim)
     real = command._write_one
