@@ -24,6 +24,7 @@ from porter.commands.common import (
     selected,
     use_color,
     write_reports,
+    write_stdout,
 )
 from porter.commands.options import (
     ConfigFile,
@@ -121,10 +122,10 @@ def check(
             results.append(result)
         if diff:
             text = unified_diff.diff(results)
-            sys.stdout.buffer.write((unified_diff.colorize(text) if use_color(color, sys.stdout)
+            write_stdout((unified_diff.colorize(text) if use_color(color, sys.stdout)
                                      else text).encode("utf-8"))
         elif not to_stdout:
-            sys.stdout.buffer.write(listing(results, config).encode("utf-8"))
+            write_stdout(listing(results, config).encode("utf-8"))
         sys.stdout.flush()
         write_reports(results, targets)
         status = exit_status(results, config)

@@ -18,9 +18,11 @@ from porter.commands.common import (
     exit_status,
     guarded,
     report_targets,
+    save,
     selected,
     use_color,
     write_reports,
+    write_stdout,
 )
 from porter.commands.options import (
     ConfigFile,
@@ -65,7 +67,7 @@ from porter.yamledit.textfile import SourceText
 def _write_overlay(results: list[FileResult], directory: Path, quiet: bool) -> str:
     overlay = kustomize.overlay(results, str(directory.resolve()), str(Path.cwd()),
                                 str(directory))
-    write_atomic(directory / kustomize.FILE_NAME, overlay.text.encode("utf-8"))
+    save(directory / kustomize.FILE_NAME, overlay.text.encode("utf-8"))
     if not quiet:
         for note in overlay.notes:
             err(f"porter: overlay: {note}")
@@ -182,23 +184,31 @@ class _YamlOut:
         self.count = 0
 
     def add(self, result: FileResult) -> None:
-        if result.source is None:
+        if result.source is None and result.unread is None:
             return
         self.count += 1
         if self.count == 1:
             self.first = result
             return
         if self.count == 2 and self.first is not None:
-            sys.stdout.buffer.write(stream.piece(self.first))
+            self._piece(self.first)
             self.first.release_text()
-        sys.stdout.buffer.write(stream.piece(result))
+        self._piece(result)
+
+    @staticmethod
+    def _piece(result: FileResult) -> None:
+        if result.source is not None:  # undecodable stdin is given back only when alone
+            write_stdout(stream.piece(result))
 
     def finish(self, manifest: str | None) -> None:
-        data = self.first.converted_bytes() if self.count == 1 and self.first else b""
+        data = b""
+        if self.count == 1 and self.first:
+            first = self.first
+            data = first.converted_bytes() if first.unread is None else first.unread
         if manifest is not None:
             data += (b"" if not data or data.endswith(b"\n") else b"\n") + b"---\n" + \
                 manifest.encode("utf-8")
-        sys.stdout.buffer.write(data)
+        write_stdout(data)
         sys.stdout.flush()
 
 
@@ -287,44 +297,52 @@ def convert(
         yaml = _YamlOut() if yaml_out else None
         colored = diff and use_color(color, sys.stdout)
         written = 0
-        with progress_bar(quiet or not (output is not None or in_place or
-                                        not sys.stdout.isatty())) as advance:
-            converted = convert_paths(paths, config, exclude=output, charts=charts,
-                                      jobs=jobs or default_jobs(), on_total=advance.total,
-                                      external_links=external_links)
-            writing = _Targets(output, in_place, backup, rewrite_read_only, external_links)
-            for result in selected(converted, config):
-                written += _write_one(result, writing)
-                for error in result.errors:
-                    advance.print(str(error))
-                if not quiet:
-                    for note in result.notes:
-                        advance.print(note)
-                if diff:
-                    text = unified_diff.file_diff(result)
-                    sys.stdout.buffer.write((unified_diff.colorize(text) if colored
-                                             else text).encode("utf-8"))
-                elif yaml is not None:
-                    yaml.add(result)
-                if not keep_texts and (yaml is None or yaml.count > 1 or result.source is None):
-                    result.release_text()
-                results.append(result)
-                advance()
+        try:
+            with progress_bar(quiet or not (output is not None or in_place or
+                                            not sys.stdout.isatty())) as advance:
+                converted = convert_paths(paths, config, exclude=output, charts=charts,
+                                          jobs=jobs or default_jobs(), on_total=advance.total,
+                                          external_links=external_links)
+                writing = _Targets(output, in_place, backup, rewrite_read_only, external_links)
+                for result in selected(converted, config):
+                    written += _write_one(result, writing)
+                    for error in result.errors:
+                        advance.print(str(error))
+                    if not quiet:
+                        for note in result.notes:
+                            advance.print(note)
+                    if diff:
+                        text = unified_diff.file_diff(result)
+                        write_stdout((unified_diff.colorize(text) if colored
+                                                 else text).encode("utf-8"))
+                    elif yaml is not None:
+                        yaml.add(result)
+                    if not keep_texts and (yaml is None or yaml.count > 1 or result.source is None):
+                        result.release_text()
+                    results.append(result)
+                    advance()
+        except KeyboardInterrupt:
+            done = ("rewritten in place" if in_place else f"written to {output}"
+                    if output is not None else "")
+            err(f"porter: interrupted after {len(results)} file"
+                f"{'s' * (len(results) != 1)}" + (f"; {written} {done}, each whole (the "
+                "others were left as they were)" if done else ""))
+            raise typer.Exit(130) from None
         manifest = runtime_class.render(config)
         if yaml is not None:
             yaml.finish(manifest)
         elif patch_out:
-            sys.stdout.buffer.write(json_patch.render(results).encode("utf-8"))
+            write_stdout(json_patch.render(results).encode("utf-8"))
         sys.stdout.flush()
         written = (f"{written} rewritten in place" if in_place else
                    f"{written} written to {output}" if output is not None else None)
         if manifest is not None and (output is not None or in_place):
             name = config.options_for("os-scheduling").runtime_class
             target = (output or Path.cwd()) / f"runtimeclass-{name}.yaml"
-            write_atomic(target, manifest.encode("utf-8"))
+            save(target, manifest.encode("utf-8"))
             written = f"{written}; RuntimeClass written to {target}"
         if patch is not None and not patch_out:
-            write_atomic(patch, json_patch.render(results).encode("utf-8"))
+            save(patch, json_patch.render(results).encode("utf-8"))
         if kustomize_dir is not None:
             overlay = _write_overlay(results, kustomize_dir, quiet)
             written = f"{written}; {overlay}" if written else overlay

@@ -10,7 +10,15 @@ from typing import Annotated
 import typer
 
 from porter.charts.postrender import output, post_render
-from porter.commands.common import FailOn, build_config, err, exit_status, guarded
+from porter.commands.common import (
+    FailOn,
+    build_config,
+    err,
+    exit_status,
+    guarded,
+    save,
+    write_stdout,
+)
 from porter.commands.options import (
     ConfigFile,
     Debug,
@@ -23,7 +31,6 @@ from porter.commands.options import (
 )
 from porter.engine.pipeline import Pipeline
 from porter.outputs import report_json, report_text, summary
-from porter.running.writing import write_atomic
 
 
 def post_render_command(
@@ -48,7 +55,7 @@ def post_render_command(
             config = build_config(config_file, disable or [], only or [], option or [],
                                   fail_on, toleration, drive or [])
             result = post_render(data, Pipeline(config))
-            sys.stdout.buffer.write(output(data, result))
+            write_stdout(output(data, result))
             sys.stdout.flush()
             written = True
             for error in result.errors:
@@ -56,11 +63,11 @@ def post_render_command(
             for path in report or []:
                 text = report_json.render([result]) if path.suffix.lower() == ".json" \
                     else report_text.render([result])
-                write_atomic(path, text.encode("utf-8"))
+                save(path, text.encode("utf-8"))
             if not quiet:
                 err(summary.render([result]))
             raise typer.Exit(exit_status([result], config))
     finally:
         if not written:  # bad configuration or a crash: Helm still gets what it gave
-            sys.stdout.buffer.write(data)
+            write_stdout(data)
             sys.stdout.flush()

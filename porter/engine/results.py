@@ -43,6 +43,9 @@ class FileResult:
     """Path below the input root, for ``--output``."""
     suppressed: list[Finding] = field(default_factory=list)
     """Findings that selection, ``ignore`` or a ``winporter.dev/ignore`` annotation removed."""
+    unread: bytes | None = None
+    """Standard input that could not be decoded, kept to be written back as it came (``convert
+    -`` gives back what it cannot convert, as ``post-render`` does)."""
     released: bool = False
     """The texts were dropped once written (bulk runs keep only findings in memory)."""
     _changed: bool | None = None
