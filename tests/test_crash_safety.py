@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import shutil
 import signal
 import stat
@@ -419,3 +420,97 @@ def test_kill_9_at_random_moments_leaves_every_file_old_or_new(tmp_path):
     assert _check(root, expected) == changing
     # The kills landed while files were being rewritten, not before or after it all.
     assert any(0 < done < changing for done in progress), progress
+
+
+# -- I/O errors and interrupts -------------------------------------------------------------
+
+
+def _porter(*args: str, **options) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "porter", *args], capture_output=True,
+                          timeout=120, check=False, **options)
+
+
+def _big_tree(root: Path, files: int) -> None:
+    root.mkdir()
+    for number in range(files):
+        shutil.copyfile(GOOD, root / f"f{number:04}.yaml")
+
+
+def test_a_closed_pipe_is_quiet_and_not_a_success(tmp_path):
+    """``porter convert DIR | head -1`` and ``convert -`` whose reader stops early: no
+    traceback, no "internal error", no summary claiming success; exit status 2."""
+    _big_tree(tmp_path / "tree", 60)
+    stdin = (GOOD.read_text() + "---\n") * 2000
+    for args, data in ((["convert", "tree"], None), (["convert", "-"], stdin),
+                       (["post-render"], stdin), (["convert", "tree", "--diff"], None)):
+        process = subprocess.Popen([sys.executable, "-m", "porter", *args], cwd=tmp_path,
+                                   stdin=subprocess.PIPE if data else subprocess.DEVNULL,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        head = subprocess.Popen(["head", "-c", "10"], stdin=process.stdout,
+                                stdout=subprocess.PIPE)
+        process.stdout.close()  # only head holds the pipe: it ends when head does
+        _, stderr = process.communicate(data.encode() if data else None, timeout=120)
+        assert len(head.communicate(timeout=60)[0]) == 10, args
+        assert process.returncode == 2, (args, stderr)
+        assert b"error" not in stderr and b"Traceback" not in stderr, (args, stderr)
+        assert b"porter:" not in stderr, (args, stderr)  # no summary of a cut-off run
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_disk_names_the_output_and_exits_2(tmp_path):
+    shutil.copyfile(GOOD, tmp_path / "app.yaml")
+    (tmp_path / "full").symlink_to("/dev/full")
+    for args, message in (
+            (["--report", "/dev/full"], "cannot write /dev/full: No space left on device"),
+            (["--patch", "/dev/full"], "cannot write /dev/full: No space left on device"),
+            (["--kustomize", "full"], "cannot write full/kustomization.yaml: Not a directory"),
+            ([], "cannot write standard output: No space left on device")):
+        with open("/dev/full" if not args else os.devnull, "wb") as out:
+            result = subprocess.run([sys.executable, "-m", "porter", "convert", "app.yaml",
+                                     "-q", *args], cwd=tmp_path, stdout=out,
+                                    stderr=subprocess.PIPE, timeout=60, check=False)
+        assert result.returncode == 2, (args, result.stderr)
+        assert result.stderr.decode() == f"porter: error: {message}\n", args
+
+
+def test_write_errors_are_not_input_errors_in_the_summary(tmp_path, monkeypatch):
+    (tmp_path / "in").mkdir()
+    shutil.copyfile(GOOD, tmp_path / "in" / "a.yaml")
+    shutil.copyfile(GOOD, tmp_path / "in" / "b.yaml")
+    real = writing.write_atomic
+
+    def full_disk(path, data, mode=None, **options):
+        if path.name == "a.yaml":
+            raise OSError(28, "No space left on device")
+        real(path, data, mode, **options)
+
+    monkeypatch.setattr("porter.commands.convert.write_atomic", full_disk)
+    monkeypatch.chdir(tmp_path)
+    result = invoke("convert", "in", "-o", "out", "-j", "1")
+    assert result.exit_code == 2
+    assert "1 not written (write errors)" in result.stderr
+    assert "input errors" not in result.stderr
+    assert "next: see the write errors above" in result.stderr
+
+
+def test_sigint_says_what_was_already_rewritten(tmp_path):
+    root = tmp_path / "tree"
+    _big_tree(root, 3000)
+    process = subprocess.Popen([sys.executable, "-m", "porter", "convert", str(root),
+                                "--in-place", "-j", "1", "-q"], stderr=subprocess.PIPE,
+                               text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and \
+            "kubernetes.io/os: windows" not in (root / "f0005.yaml").read_text():
+        time.sleep(0.02)  # interrupt once some files are rewritten
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    rewritten = sum("kubernetes.io/os: windows" in p.read_text() for p in root.iterdir())
+    assert 0 < rewritten < 3000, "the interrupt must land mid-run"
+    [line] = stderr.splitlines()
+    match = re.fullmatch(r"porter: interrupted after (\d+) files; (\d+) rewritten in place, "
+                         r"each whole \(the others were left as they were\)", line)
+    assert match, line
+    assert int(match[2]) == rewritten
+    assert _temporaries(root) == []
