@@ -883,3 +883,16 @@ def test_an_unreadable_foreign_kind_is_still_reported_not_examined(tmp_path, mon
     assert "rollout.yaml:1:1: info not-examined Rollout (argoproj.io/v1alpha1) is not a " \
         "workload kind porter converts, and porter could not read it (aliases in this file " \
         "expand to more than 100,000 nodes (alias bomb?); refusing the document)" in report
+
+
+def test_rendered_charts_and_chart_metadata_are_read_bounded(tmp_path):
+    from porter.charts.manifests import split_rendered
+    from porter.charts.templates import _subchart_directory
+    bomb = "apiVersion: v1\nkind: ConfigMap\n" + _bomb("data")
+    started = time.monotonic()
+    manifests, not_yaml = split_rendered({"c/templates/bomb.yaml": bomb})
+    assert not_yaml == ["c/templates/bomb.yaml"] and manifests == []
+    (tmp_path / "charts").mkdir()
+    (tmp_path / "Chart.yaml").write_text("name: c\n" + _bomb("dependencies"))
+    assert _subchart_directory(tmp_path, "sub") is None
+    assert time.monotonic() - started < 10

@@ -8,7 +8,8 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-import yaml
+from porter.errors import InputError
+from porter.yamledit.reading import load_one
 
 # Helm's releaseutil.InstallOrder: the order ``helm template`` and ``helm install`` use.
 INSTALL_ORDER = (
@@ -70,8 +71,8 @@ def split_rendered(files: dict[str, str]) -> tuple[list[Manifest], list[str]]:
                 continue
             document = document.strip()
             try:
-                head = yaml.safe_load(document)
-            except yaml.YAMLError:
+                head = load_one(document, source, templates=False, last_key_wins=True)
+            except InputError:
                 not_yaml.append(source)
                 break
             if head is not None and not isinstance(head, dict):
