@@ -50,9 +50,10 @@ def convert_text(text: str, config: Config | None = None, name: str = "-") -> Fi
 
 
 def convert_paths(paths: Iterable[str | Path], config: Config | None = None,
-                  jobs: int = 1) -> Iterator[FileResult]:
+                  jobs: int = 1, external_links: bool = False) -> Iterator[FileResult]:
     """Convert files and directory trees (as ``porter convert`` does), one result per file,
-    in input order; ``jobs`` > 1 converts in that many processes."""
+    in input order; ``jobs`` > 1 converts in that many processes; ``external_links`` reads
+    symbolic links to files outside their input tree (refused by default)."""
     from porter.running.run import convert_paths as run
 
-    return run(paths, config, jobs=jobs)
+    return run(paths, config, jobs=jobs, external_links=external_links)

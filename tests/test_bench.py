@@ -25,3 +25,16 @@ def test_benchmark_runs_and_reports_every_target(tmp_path):
                   "--jobs 2 speed-up over --jobs 1", "start-up / import ruamel.yaml"):
         assert label in labels, out.stdout
     assert "CPU (parent and workers)" in out.stdout
+
+
+SCALING = BENCH.parent / "scaling.py"
+
+
+def test_scaling_benchmark_runs_each_case_at_three_sizes():
+    out = subprocess.run([sys.executable, str(SCALING), "--scale", "0.002"],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode in (0, 1), out.stderr  # 1: a MISS, which timings on CI may give
+    for case in ("(a)", "(b)", "(b')"):
+        assert case in out.stdout.splitlines(), out.stdout
+    assert out.stdout.count("  N=") == 9, out.stdout
+    assert out.stdout.count("time for 2x the input") == 3, out.stdout

@@ -18,6 +18,7 @@ from porter.charts.archive import unpacked
 from porter.charts.manifests import Manifest, split_rendered, stream
 from porter.charts.values import merge, put, read_values_file
 from porter.errors import InputError
+from porter.yamledit.reading import load_one
 
 DIST = "winporter"
 ENGINE_VARIABLE = "PORTER_HELM_ENGINE"
@@ -265,7 +266,11 @@ def _parse_template_output(text: str) -> list[Manifest]:
     manifests = []
     for found in source_ranges(text):
         body = "\n".join(lines[found.content - 1:found.last]).strip()
-        head = yaml.safe_load(body) if body else None
+        try:
+            head = load_one(body, found.source, templates=False,
+                                last_key_wins=True) if body else None
+        except InputError:
+            head = None  # converting it reports what is wrong, and where
         kind = str(head.get("kind") or "") if isinstance(head, dict) else ""
         manifests.append(Manifest(found.source, body, kind))
     return manifests
@@ -288,8 +293,9 @@ def _directory_defaults(chart: Path) -> dict[str, Any]:
 
 def dependency_aliases(chart: Path) -> dict[str, str]:
     try:
-        metadata = yaml.safe_load((chart / "Chart.yaml").read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
+        metadata = load_one((chart / "Chart.yaml").read_text(encoding="utf-8"),
+                            str(chart / "Chart.yaml"), templates=False, last_key_wins=True) or {}
+    except (OSError, ValueError, InputError):
         return {}
     return {str(d["name"]): str(d["alias"]) for d in metadata.get("dependencies") or []
             if isinstance(d, dict) and d.get("alias") and d.get("name")}
@@ -297,7 +303,8 @@ def dependency_aliases(chart: Path) -> dict[str, str]:
 
 def _subchart_defaults(sub: Path) -> tuple[dict[str, Any], str | None]:
     if sub.is_dir() and (sub / "Chart.yaml").is_file():
-        metadata = yaml.safe_load((sub / "Chart.yaml").read_text(encoding="utf-8")) or {}
+        metadata = load_one((sub / "Chart.yaml").read_text(encoding="utf-8"),
+                            str(sub / "Chart.yaml"), templates=False, last_key_wins=True) or {}
         return _directory_defaults(sub), str(metadata.get("name") or sub.name)
     if sub.name.endswith(".tgz"):
         with tarfile.open(sub) as archive:
@@ -305,7 +312,9 @@ def _subchart_defaults(sub: Path) -> tuple[dict[str, Any], str | None]:
             top = names[0].split("/")[0] if names else sub.stem
             try:
                 member = archive.extractfile(f"{top}/values.yaml")
-                data = yaml.safe_load(member.read()) if member else None
+                data = load_one(member.read().decode("utf-8", "replace"),
+                                f"{sub}:{top}/values.yaml", templates=False,
+                                last_key_wins=True) if member else None
             except KeyError:
                 data = None
         return (data if isinstance(data, dict) else {}), top

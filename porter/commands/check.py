@@ -30,12 +30,14 @@ from porter.commands.common import (
     with_image_flags,
     write_err,
     write_reports,
+    write_stdout,
 )
 from porter.commands.options import (
     ConfigFile,
     Debug,
     Disable,
     Drive,
+    ExternalLinks,
     FailOnOption,
     Ignore,
     ImageCache,
@@ -140,6 +142,7 @@ def check(
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes "
                     "(default: all cores); output and reports are the same for any "
                     "number.")] = None,
+    external_links: ExternalLinks = False,
     quiet: Quiet = False,
     verbose: Verbose = False,
     debug: Debug = False,
@@ -158,7 +161,7 @@ def check(
         results: list[FileResult] = []
         with progress_bar(quiet) as advance:
             converted = convert_paths(paths, config, jobs=jobs or default_jobs(),
-                                      on_total=advance.total)
+                                      on_total=advance.total, external_links=external_links)
             for result in _templates_passed_over(_lenient(selected(converted, config))):
                 for error in result.errors:
                     advance.print(str(error))
@@ -169,10 +172,10 @@ def check(
                 advance()
         if diff:
             text = unified_diff.diff(results)
-            sys.stdout.buffer.write(to_bytes(unified_diff.colorize(text)
-                                             if use_color(color, sys.stdout) else text))
+            write_stdout(to_bytes(unified_diff.colorize(text)
+                                 if use_color(color, sys.stdout) else text))
         elif not to_stdout:
-            sys.stdout.buffer.write(to_bytes(listing(results, config, verbose)))
+            write_stdout(to_bytes(listing(results, config, verbose)))
         sys.stdout.flush()
         write_reports(results, targets, run_info("check", paths, config), sarif_root)
         status = exit_status(results, config)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import errno
 import os
 import subprocess
 import sys
@@ -11,13 +13,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
+from typing import NoReturn
 
 import typer
 
 from porter.engine.config import Config, load_config
 from porter.engine.results import FileResult
 from porter.engine.suppression import suppress
-from porter.errors import ConfigError, PorterError
+from porter.errors import ConfigError, PorterError, WriteError
 from porter.outputs import (
     github,
     report_html,
@@ -122,10 +125,29 @@ def write_reports(results: Sequence[FileResult], targets: Iterable[tuple[Path, R
             text = _RENDERERS[fmt](results)
         data = to_bytes(text)
         if str(path) == STDOUT:
-            sys.stdout.buffer.write(data)
-            sys.stdout.flush()
+            write_stdout(data)
         else:
-            write_atomic(path, data)
+            save(path, data)
+
+
+def write_stdout(data: bytes) -> None:
+    """All of ``data`` to standard output, flushed. A pipe closed early makes a write
+    return short before it raises: the loop goes on until it raises BrokenPipeError, so a
+    reader that went away is never taken for one that read everything."""
+    view = memoryview(data)
+    while view:
+        count = sys.stdout.buffer.write(view)
+        view = view[count or 0:]
+    sys.stdout.flush()
+
+
+def save(path: Path, data: bytes) -> None:
+    """Write one output file (a report, a patch, an overlay) atomically; a failure (a full
+    disk, permissions) is a :class:`WriteError` naming the file, not an internal error."""
+    try:
+        write_atomic(path, data)
+    except OSError as exc:
+        raise WriteError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def use_color(choice: Color, stream: object) -> bool:
@@ -265,6 +287,10 @@ def exit_status(results: list[FileResult], config: Config) -> int:
     return EXIT_OK
 
 
+_OUTPUT_FAILURES = frozenset((errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO))
+"""Errors of writing standard output (a full disk behind a redirection), not porter bugs."""
+
+
 @contextmanager
 def guarded(debug: bool = False) -> Iterator[None]:
     """Turn user errors into one line and exit 2, anything unexpected into exit 3."""
@@ -275,9 +301,26 @@ def guarded(debug: bool = False) -> Iterator[None]:
         raise typer.Exit(EXIT_INPUT) from None
     except (typer.Exit, KeyboardInterrupt):
         raise
+    except BrokenPipeError:
+        # The reader went away (``porter convert DIR | head -1``): quietly, as cat does, but
+        # not as a success; nothing more may go to the closed pipe, not even at exit.
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(EXIT_INPUT) from None
+    except OSError as exc:
+        # Files are written where their errors are told apart; an unnamed output error here
+        # is standard output failing.
+        if exc.filename is not None or exc.errno not in _OUTPUT_FAILURES:
+            _internal_error(exc, debug)
+        err(f"porter: error: cannot write standard output: {exc.strerror or exc}")
+        raise typer.Exit(EXIT_INPUT) from None
     except Exception as exc:  # the last line of defence: never a bare traceback
-        if debug:
-            traceback.print_exc()
-        err(f"porter: internal error: {type(exc).__name__}: {exc} (run with --debug for a "
-            "traceback; please report it)")
-        raise typer.Exit(EXIT_INTERNAL) from None
+        _internal_error(exc, debug)
+
+
+def _internal_error(exc: Exception, debug: bool) -> NoReturn:
+    if debug:
+        traceback.print_exception(exc)
+    err(f"porter: internal error: {type(exc).__name__}: {exc} (run with --debug for a "
+        "traceback; please report it)")
+    raise typer.Exit(EXIT_INTERNAL) from None

@@ -23,18 +23,21 @@ from porter.commands.common import (
     report_empty,
     report_targets,
     run_info,
+    save,
     selected,
     terminal_width,
     use_color,
     with_image_flags,
     write_err,
     write_reports,
+    write_stdout,
 )
 from porter.commands.options import (
     ConfigFile,
     Debug,
     Disable,
     Drive,
+    ExternalLinks,
     FailOnOption,
     Ignore,
     ImageCache,
@@ -52,7 +55,7 @@ from porter.commands.options import (
 )
 from porter.commands.progress import progress_bar
 from porter.engine.results import FileResult
-from porter.errors import ConfigError, PorterError
+from porter.errors import ConfigError, PorterError, WriteError
 from porter.outputs import (
     findings_list,
     json_patch,
@@ -63,15 +66,23 @@ from porter.outputs import (
     unified_diff,
 )
 from porter.outputs.encoding import to_bytes
+from porter.running.inputs import external_target
 from porter.running.parallel import default_jobs
 from porter.running.run import convert_paths
-from porter.running.writing import BackupExists, keep_backup, safe_join, write_atomic
+from porter.running.writing import (
+    BackupExists,
+    ChangedMeanwhile,
+    keep_backup,
+    safe_join,
+    write_atomic,
+)
+from porter.yamledit.textfile import SourceText
 
 
 def _write_overlay(results: list[FileResult], directory: Path, quiet: bool) -> str:
     overlay = kustomize.overlay(results, str(directory.resolve()), str(Path.cwd()),
                                 str(directory))
-    write_atomic(directory / kustomize.FILE_NAME, to_bytes(overlay.text))
+    save(directory / kustomize.FILE_NAME, to_bytes(overlay.text))
     if not quiet:
         for note in overlay.notes:
             err(f"porter: overlay: {note}")
@@ -79,47 +90,105 @@ def _write_overlay(results: list[FileResult], directory: Path, quiet: bool) -> s
     return f"overlay with {patches} in {directory / kustomize.FILE_NAME}"
 
 
-def _write_one(result: FileResult, output: Path | None, in_place: bool,
-               backup: bool = False) -> bool:
+class _Targets:
+    """How one run writes: where, what it may rewrite, and which outputs it already wrote."""
+
+    def __init__(self, output: Path | None, in_place: bool, backup: bool = False,
+                 read_only: bool = False, external_links: bool = False) -> None:
+        self.output = output
+        self.in_place = in_place
+        self.backup = backup
+        self.read_only = read_only
+        self.external_links = external_links
+        self.written: dict[Path, str] = {}
+        """Each --output file written so far, and the input it came from."""
+
+
+def _input_root(result: FileResult) -> Path:
+    """The input root a file was found under: the directory named, or the named file's."""
+    path = Path(result.path)
+    for _ in Path(result.relative).parts:
+        path = path.parent
+    return path
+
+
+def _write_one(result: FileResult, targets: _Targets) -> bool:
     """Write one file's conversion to --output or in place; True when a file was written.
     What cannot be written becomes an error of that file; the other files go on."""
     if result.source is None:
         return False
     source = Path(result.path)
-    if in_place:
+    expect = None
+    if targets.in_place:
         if not result.changed or result.errors:
             return False
-        if not source.is_file():
-            result.errors.append(PorterError("not a regular file: cannot rewrite it in place",
-                                             result.path))
+        refusal = _in_place_refusal(source, result, targets)
+        if refusal:
+            result.errors.append(PorterError(refusal, result.path))
             return False
         target = source
-    elif output is None:
+        expect = (result.source or SourceText(result.original)).encode(result.original)
+    elif targets.output is None:
         return False
     else:
         try:
-            target = safe_join(output, result.relative)
+            target = safe_join(targets.output, result.relative)
         except ValueError as exc:
             result.errors.append(PorterError(str(exc), result.path))
             return False
-        if source.is_file() and target.exists() and target.samefile(source):
-            result.errors.append(PorterError(f"--output would overwrite this input file with "
-                                             f"its conversion ({target}); use --in-place to "
-                                             "rewrite files where they are", result.path))
+        refusal = _output_refusal(source, target, result, targets)
+        if refusal:
+            result.errors.append(PorterError(refusal, result.path))
             return False
     try:
-        if in_place and backup:
+        if targets.in_place and targets.backup:
             keep_backup(target)
         write_atomic(target, result.converted_bytes(),
-                     stat.S_IMODE(source.stat().st_mode) if source.is_file() else None)
-    except BackupExists as exc:
+                     stat.S_IMODE(source.stat().st_mode) if source.is_file() else None,
+                     expect=expect)
+    except (BackupExists, ChangedMeanwhile) as exc:
         result.errors.append(PorterError(str(exc), result.path))
         return False
     except OSError as exc:
-        result.errors.append(PorterError(f"cannot write {target}: {exc.strerror or exc}",
-                                         result.path))
+        result.errors.append(WriteError(f"cannot write {target}: {exc.strerror or exc}",
+                                        result.path))
         return False
+    if targets.output is not None:
+        targets.written[target.resolve()] = result.path
     return True
+
+
+def _in_place_refusal(source: Path, result: FileResult, targets: _Targets) -> str | None:
+    if not source.is_file():
+        return "not a regular file: cannot rewrite it in place"
+    outside = None if targets.external_links else external_target(source, _input_root(result))
+    if outside is not None:
+        return (f"symbolic link to {outside}, outside the input tree; not rewritten (use "
+                "--external-links to rewrite files through such links)")
+    mode = stat.S_IMODE(source.stat().st_mode)
+    if not mode & 0o222 and not targets.read_only:
+        return (f"read-only file (mode {mode:04o}); not rewritten (--rewrite-read-only "
+                "rewrites it)")
+    return None
+
+
+def _output_refusal(source: Path, target: Path, result: FileResult,
+                    targets: _Targets) -> str | None:
+    try:
+        existing = target.stat()
+    except OSError:
+        return None  # a new file (or one the write itself will report)
+    if not stat.S_ISREG(existing.st_mode):
+        # Opening a pipe would wait for a reader forever, a device would take the bytes.
+        return f"--output target {target} exists and is not a regular file; not written"
+    if source.is_file() and target.samefile(source):
+        return (f"--output would overwrite this input file with its conversion ({target}); "
+                "use --in-place to rewrite files where they are")
+    earlier = targets.written.get(target.resolve())
+    if earlier is not None and earlier != result.path:
+        return (f"--output {target} was already written from {earlier} (both inputs have "
+                f"the path {result.relative} below their root); not written")
+    return None
 
 
 class _YamlOut:
@@ -130,23 +199,31 @@ class _YamlOut:
         self.count = 0
 
     def add(self, result: FileResult) -> None:
-        if result.source is None:
+        if result.source is None and result.unread is None:
             return
         self.count += 1
         if self.count == 1:
             self.first = result
             return
         if self.count == 2 and self.first is not None:
-            sys.stdout.buffer.write(stream.piece(self.first))
+            self._piece(self.first)
             self.first.release_text()
-        sys.stdout.buffer.write(stream.piece(result))
+        self._piece(result)
+
+    @staticmethod
+    def _piece(result: FileResult) -> None:
+        if result.source is not None:  # undecodable stdin is given back only when alone
+            write_stdout(stream.piece(result))
 
     def finish(self, manifest: str | None) -> None:
-        data = self.first.converted_bytes() if self.count == 1 and self.first else b""
+        data = b""
+        if self.count == 1 and self.first:
+            first = self.first
+            data = first.converted_bytes() if first.unread is None else first.unread
         if manifest is not None:
             data += (b"" if not data or data.endswith(b"\n") else b"\n") + b"---\n" + \
                 to_bytes(manifest)
-        sys.stdout.buffer.write(data)
+        write_stdout(data)
         sys.stdout.flush()
 
 
@@ -203,6 +280,10 @@ def convert(
     resolve_images: ResolveImages = False,
     image_cache: ImageCache = None,
     insecure_registry: InsecureRegistry = None,
+    rewrite_read_only: Annotated[bool, typer.Option("--rewrite-read-only", help="With "
+                                 "--in-place: rewrite read-only files too (refused by "
+                                 "default).")] = False,
+    external_links: ExternalLinks = False,
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes "
                     "(default: all cores); output and reports are the same for any "
                     "number.")] = None,
@@ -219,6 +300,8 @@ def convert(
         if backup and not in_place:
             raise ConfigError("--backup goes with --in-place")
         check_output_dir(output)
+        if rewrite_read_only and not in_place:
+            raise ConfigError("--rewrite-read-only goes with --in-place")
         charts = chart_options(paths, values or [], set_values or [], set_string or [],
                                namespace, release_name, kube_version, values_overlay, in_place)
         config = build_config(config_file, disable or [], only or [], option or [], fail_on,
@@ -237,42 +320,52 @@ def convert(
         yaml = _YamlOut() if yaml_out else None
         colored = diff and use_color(color, sys.stdout)
         written = 0
-        with progress_bar(quiet or not (output is not None or in_place or
-                                        not sys.stdout.isatty())) as advance:
-            converted = convert_paths(paths, config, exclude=output, charts=charts,
-                                      jobs=jobs or default_jobs(), on_total=advance.total)
-            for result in selected(converted, config):
-                written += _write_one(result, output, in_place, backup)
-                for error in result.errors:
-                    advance.print(str(error))
-                if not quiet:
-                    for note in result.notes:
-                        advance.print(note)
-                if diff:
-                    text = unified_diff.file_diff(result)
-                    sys.stdout.buffer.write(to_bytes(unified_diff.colorize(text) if colored
-                                                     else text))
-                elif yaml is not None:
-                    yaml.add(result)
-                if not keep_texts and (yaml is None or yaml.count > 1 or result.source is None):
-                    result.release_text()
-                results.append(result)
-                advance()
+        try:
+            with progress_bar(quiet or not (output is not None or in_place or
+                                            not sys.stdout.isatty())) as advance:
+                converted = convert_paths(paths, config, exclude=output, charts=charts,
+                                          jobs=jobs or default_jobs(), on_total=advance.total,
+                                          external_links=external_links)
+                writing = _Targets(output, in_place, backup, rewrite_read_only, external_links)
+                for result in selected(converted, config):
+                    written += _write_one(result, writing)
+                    for error in result.errors:
+                        advance.print(str(error))
+                    if not quiet:
+                        for note in result.notes:
+                            advance.print(note)
+                    if diff:
+                        text = unified_diff.file_diff(result)
+                        write_stdout(to_bytes(unified_diff.colorize(text) if colored
+                                          else text))
+                    elif yaml is not None:
+                        yaml.add(result)
+                    if not keep_texts and (yaml is None or yaml.count > 1 or result.source is None):
+                        result.release_text()
+                    results.append(result)
+                    advance()
+        except KeyboardInterrupt:
+            done = ("rewritten in place" if in_place else f"written to {output}"
+                    if output is not None else "")
+            err(f"porter: interrupted after {len(results)} file"
+                f"{'s' * (len(results) != 1)}" + (f"; {written} {done}, each whole (the "
+                "others were left as they were)" if done else ""))
+            raise typer.Exit(130) from None
         manifest = runtime_class.render(config)
         if yaml is not None:
             yaml.finish(manifest)
         elif patch_out:
-            sys.stdout.buffer.write(to_bytes(json_patch.render(results)))
+            write_stdout(to_bytes(json_patch.render(results)))
         sys.stdout.flush()
         written = (f"{written} rewritten in place" if in_place else
                    f"{written} written to {output}" if output is not None else None)
         if manifest is not None and (output is not None or in_place):
             name = config.options_for("os-scheduling").runtime_class
             target = (output or Path.cwd()) / f"runtimeclass-{name}.yaml"
-            write_atomic(target, to_bytes(manifest))
+            save(target, to_bytes(manifest))
             written = f"{written}; RuntimeClass written to {target}"
         if patch is not None and not patch_out:
-            write_atomic(patch, to_bytes(json_patch.render(results)))
+            save(patch, to_bytes(json_patch.render(results)))
         if kustomize_dir is not None:
             overlay = _write_overlay(results, kustomize_dir, quiet)
             written = f"{written}; {overlay}" if written else overlay

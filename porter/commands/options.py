@@ -51,3 +51,6 @@ ImageCache = Annotated[Path | None, typer.Option(
 InsecureRegistry = Annotated[list[str] | None, typer.Option(
     "--insecure-registry", help="Speak plain HTTP to this registry host[:port] "
     "(repeatable; localhost and 127.0.0.1 always are).", metavar="HOST")]
+ExternalLinks = Annotated[bool, typer.Option(
+    "--external-links", help="Read (and with --in-place rewrite) files through symbolic links "
+    "that lead outside their input tree (refused by default).")]

@@ -18,8 +18,10 @@ from porter.commands.common import (
     err,
     exit_status,
     guarded,
+    save,
     terminal_width,
     with_image_flags,
+    write_stdout,
 )
 from porter.commands.options import (
     ConfigFile,
@@ -38,7 +40,6 @@ from porter.engine.pipeline import Pipeline
 from porter.engine.results import FileResult
 from porter.outputs import report_json, report_text, summary
 from porter.running import images
-from porter.running.writing import write_atomic
 
 
 def post_render_command(
@@ -71,7 +72,7 @@ def post_render_command(
             images.prefetch(config, images.images_in(data, "<stdin>", config))
             result = post_render(data, Pipeline(config), chart)
             images.save(config)
-            sys.stdout.buffer.write(output(data, result))
+            write_stdout(output(data, result))
             sys.stdout.flush()
             written = True
             _ANSWERED.append(True)
@@ -87,7 +88,7 @@ def post_render_command(
                 text = report_json.render([result]) if path.suffix.lower() == ".json" \
                     else report_text.render([result])
                 path.parent.mkdir(parents=True, exist_ok=True)
-                write_atomic(path, text.encode("utf-8"))
+                save(path, text.encode("utf-8"))
             status = exit_status([result], config)
             if not quiet:
                 for note in result.notes:
@@ -100,7 +101,7 @@ def post_render_command(
             raise typer.Exit(status)
     finally:
         if not written:  # bad configuration or a crash: Helm still gets what it gave
-            sys.stdout.buffer.write(data)
+            write_stdout(data)
             sys.stdout.flush()
             _ANSWERED.append(True)
 

@@ -12,10 +12,11 @@ import yaml
 from porter.engine.findings import Severity
 from porter.engine.registry import find_rule, transform_by_id, transform_types
 from porter.engine.transform import Transform, option_fields
-from porter.errors import ConfigError
+from porter.errors import ConfigError, InputError
 from porter.images.facts import ImageFacts
 from porter.images.resolve import ImageSettings, Resolver
 from porter.kube.windows_versions import DEFAULT_TARGET, target
+from porter.yamledit.reading import load_one
 
 CONFIG_NAME = "porter.yaml"
 FAIL_ON = ("error", "warning", "never")
@@ -169,14 +170,14 @@ def load_config(path: Path | None, *, required: bool) -> Config:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read config: {exc}", name) from None
     try:
-        raw = yaml.safe_load(text)
-        node = yaml.compose(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        raise ConfigError(f"invalid YAML: {exc.problem}", name,
-                          mark.line + 1 if mark else None,
-                          mark.column + 1 if mark else None) from None
-    problems = _problems(raw or {}, node, name)
+        raw = load_one(text, name)  # bounded: an alias bomb planted in a pull request is refused
+    except InputError as exc:
+        raise ConfigError(exc.message, name, exc.line, exc.column) from None
+    try:
+        return config_from_mapping(raw or {}, name)
+    except ConfigError:
+        pass  # find every problem, each at its line (the text is known to be bounded now)
+    problems = _problems(raw or {}, yaml.compose(text), name)
     if len(problems) == 1:
         raise problems[0]
     if problems:

@@ -16,13 +16,13 @@ from porter.engine.results import DocumentPatch, FileResult, ResourceSpan
 from porter.engine.selfcheck import self_check
 from porter.engine.transform import Context, Transform
 from porter.errors import InputError, PorterError
-from porter.kube.resources import resource_at
+from porter.kube.resources import Resource, resource_at
 from porter.kube.unexamined import may_hold_pod_template, unexamined
 from porter.kube.workloads import pod_specs, resources
 from porter.yamledit.diffing import Op, diff, same
 from porter.yamledit.documents import Document
 from porter.yamledit.parsing import PLAIN, Segment, compose, segments, walk
-from porter.yamledit.plaindata import AliasBudget, build, clone
+from porter.yamledit.plaindata import AliasBudget, build, clone, mapping_get, scalar_text
 from porter.yamledit.pointer import json_pointer
 from porter.yamledit.redump import redump
 from porter.yamledit.splicing import (
@@ -297,9 +297,27 @@ def _report_unexamined(document: Document, result: FileResult) -> None:
         return
     try:
         document.data  # noqa: B018
-    except InputError:
+    except InputError as exc:
+        # Unreadable (an alias bomb, say): still not examined, and it must say so.
+        result.findings.append(_unread_finding(document, exc))
         return
     result.findings.extend(_unexamined_findings(document))
+
+
+def _unread_finding(document: Document, exc: InputError) -> Finding:
+    resource = Resource(document.api_version, document.kind,
+                        scalar_text(mapping_get(mapping_get(document.root, "metadata"),
+                                                "namespace")),
+                        scalar_text(mapping_get(mapping_get(document.root, "metadata"),
+                                                "name")))
+    return Finding(
+        rule=NOT_EXAMINED.code, severity=NOT_EXAMINED.severity,
+        message=f"{resource.kind} ({resource.api_version}) is not a workload kind porter "
+                f"converts, and porter could not read it ({exc.message}); its pod templates "
+                "were not examined",
+        file=document.file, line=document.root.start_mark.line + 1 + document.line_offset,
+        column=document.root.start_mark.column + 1, resource=resource, path="",
+        hint="convert it by hand or through its controller; see porter explain not-examined")
 
 
 def _unexamined_findings(document: Document) -> list[Finding]:

@@ -71,6 +71,9 @@ class FileResult:
     """Findings that selection, ``ignore`` or a ``winporter.dev/ignore`` annotation removed."""
     resources: list[ResourceSpan] = field(default_factory=list)
     """The resources of the documents porter examined, in file order."""
+    unread: bytes | None = None
+    """Standard input that could not be decoded, kept to be written back as it came (``convert
+    -`` gives back what it cannot convert, as ``post-render`` does)."""
     released: bool = False
     """The texts were dropped once written (bulk runs keep only findings in memory)."""
     _changed: bool | None = None

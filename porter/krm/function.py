@@ -20,6 +20,7 @@ from porter.errors import ConfigError, InputError
 from porter.kube.resources import resource_of
 from porter.kube.workloads import LIST_KINDS
 from porter.yamledit.pointer import parse_pointer
+from porter.yamledit.reading import load_one
 
 API_VERSION = "config.kubernetes.io/v1"
 _PATH_KEYS = ("internal.config.kubernetes.io/path", "config.kubernetes.io/path")
@@ -67,11 +68,11 @@ def run(text: str) -> tuple[KrmOutcome, Config]:
     """Convert the items of the ResourceList ``text``; the result keeps its format (JSON in,
     JSON out) and, for YAML, the comments of the items."""
     try:
-        plain = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise InputError("invalid YAML ResourceList", "<stdin>",
-                         mark.line + 1 if mark else 1, mark.column + 1 if mark else 1) from None
+        # Bounded (aliases, depth, size of integers), JSON included: JSON is YAML.
+        plain = load_one(text, "<stdin>", templates=False)
+    except InputError as exc:
+        raise InputError(f"invalid ResourceList: {exc.message}", "<stdin>", exc.line or 1,
+                         exc.column or 1) from None
     if not isinstance(plain, dict) or plain.get("kind") != "ResourceList":
         raise InputError("not a KRM ResourceList (kind: ResourceList)", "<stdin>", 1, 1)
     items = plain.get("items") or []

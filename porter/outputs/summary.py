@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from porter.engine.findings import Severity
 from porter.engine.results import FileResult
+from porter.errors import WriteError
 
 WIDTH = 80
 MAX_FILES = 5
@@ -70,7 +71,8 @@ def render(results: Sequence[FileResult], written: str | None = None, *,
     so the next step does not suggest it again."""
     findings = [f for r in results for f in r.findings]
     changed = sum(r.changed for r in results)
-    bad = sum(bool(r.errors) for r in results)
+    unwritten = sum(any(isinstance(e, WriteError) for e in r.errors) for r in results)
+    bad = sum(any(not isinstance(e, WriteError) for e in r.errors) for r in results)
     suppressed = sum(len(r.suppressed) for r in results)
     by_severity = Counter(f.severity for f in findings)
     counts = ", ".join(_plural(by_severity[s], s.value) for s in Severity if by_severity[s])
@@ -78,6 +80,7 @@ def render(results: Sequence[FileResult], written: str | None = None, *,
             f"porter: {_plural(len(results), 'file')}, {changed} "
             f"{'would change' if check else 'changed'}")
     head += ((f", {bad} with input errors" if bad else "")
+             + (f", {unwritten} not written (write errors)" if unwritten else "")
              + (f" ({written})" if written else "")
              + (f"; findings: {counts}" if counts else "; no findings")
              + (f" ({suppressed} suppressed)" if suppressed else ""))
@@ -94,9 +97,12 @@ def _next_step(results: Sequence[FileResult], check: bool, diff: bool) -> str:
         return f"porter hit an internal error at {_unbroken(internal[0].file)}:" \
                f"{internal[0].line}; " \
                "please report it"
-    if any(r.errors for r in results):
+    if any(not isinstance(e, WriteError) for r in results for e in r.errors):
         return "fix the input errors above" + ("" if check else "; the other files were "
                                                "converted")
+    if any(r.errors for r in results):
+        return "see the write errors above (disk space, permissions); the other files were " \
+               "written"
     errors = [f for r in results for f in r.findings if f.severity is Severity.ERROR]
     if errors:
         first = errors[0]

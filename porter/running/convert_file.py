@@ -47,12 +47,14 @@ def read_input(item: InputFile) -> bytes:
 
 def convert_input(item: InputFile, pipeline: Pipeline, data: bytes | None = None) -> FileResult:
     """Convert one input file; bad input comes back as ``errors`` on the result, not raised."""
+    raw = None
     try:
         raw = read_input(item) if data is None else data
         source = decode(raw, item.display)
     except InputError as exc:
         return FileResult(path=item.display, original="", converted="", errors=[exc],
-                          relative=item.relative, kubernetes=False)
+                          relative=item.relative, kubernetes=False,
+                          unread=raw if item.path is None else None)
     try:
         result = pipeline.convert_text(source.text, item.display)
     except Exception as exc:  # a bug must cost this one file its conversion, nothing more

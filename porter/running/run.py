@@ -20,16 +20,18 @@ from porter.running.parallel import convert_in_workers
 def convert_paths(arguments: Iterable[str | Path], config: Config | None = None,
                   exclude: Path | None = None,
                   charts: ChartOptions | None = None, jobs: int = 1,
-                  on_total: Callable[[int], None] | None = None) -> Iterator[FileResult]:
+                  on_total: Callable[[int], None] | None = None,
+                  external_links: bool = False) -> Iterator[FileResult]:
     """Convert every file named by ``arguments`` (files, directories, charts, ``-``).
 
     With ``jobs`` > 1, files are converted in that many worker processes; results come in
     the same order, with the same content, as with one. ``on_total`` hears how many results
-    will come, before the first one.
+    will come, before the first one. ``external_links`` reads symbolic links to files
+    outside their input root (refused by default).
     """
     config = config or Config()
     pipeline = Pipeline(config)
-    items = list(discover([str(a) for a in arguments], exclude))
+    items = list(discover([str(a) for a in arguments], exclude, external_links))
     if on_total is not None:
         on_total(len(items))
     files = [i for i in items if isinstance(i, InputFile) and i.path is not None]

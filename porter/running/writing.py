@@ -9,27 +9,39 @@ import tempfile
 from pathlib import Path
 
 
-def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
+class ChangedMeanwhile(Exception):
+    """The file no longer holds what porter read: another process wrote to it meanwhile."""
+
+
+def write_atomic(path: Path, data: bytes, mode: int | None = None,
+                 expect: bytes | None = None) -> None:
     """Replace ``path`` with ``data`` so that readers see the old or the new file, never half.
 
     The file mode is kept (``mode`` or the existing file's; a new file gets what ``open``
-    would give it, 0666 less the umask), and a symlink is written through to its target
-    rather than replaced. Killed at any moment, it leaves the old file or the new one, and
-    at worst a hidden ``.NAME.*.porter-tmp`` file beside it.
+    would give it, 0666 less the umask), and so are its owner and group where the user may
+    set them; a symlink is written through to its target rather than replaced. With
+    ``expect``, the file must still hold exactly those bytes just before the rename, else
+    :class:`ChangedMeanwhile` is raised and the file is left alone (an edit made while
+    porter converted it is never lost). Killed at any moment, it leaves the old file or
+    the new one, and at worst a hidden ``.NAME.*.porter-tmp`` file beside it.
     """
     if path.exists() and not path.is_file():  # /dev/stdout, a pipe: nothing to replace
         with open(path, "wb") as stream:
             stream.write(data)
         return
     target = path.resolve() if path.is_symlink() else path
-    if mode is None:
-        try:
-            mode = stat.S_IMODE(target.stat().st_mode)
-        except FileNotFoundError:
-            mode = 0o666 & ~_umask()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = _synced_temporary(target, data, mode)
     try:
+        existing: os.stat_result | None = target.stat()
+    except FileNotFoundError:
+        existing = None
+    if mode is None:
+        mode = stat.S_IMODE(existing.st_mode) if existing else 0o666 & ~_umask()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = _synced_temporary(target, data, mode, existing)
+    try:
+        if expect is not None and not _holds(target, expect):
+            raise ChangedMeanwhile(f"{path} changed while porter converted it (another "
+                                   "process wrote to it); it was left as it is now")
         os.replace(temporary, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -43,8 +55,31 @@ def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
             os.close(directory)
 
 
-def _synced_temporary(beside: Path, data: bytes, mode: int) -> str:
-    """A hidden temporary file next to ``beside`` holding ``data`` with ``mode``, on disk."""
+def _holds(path: Path, expect: bytes) -> bool:
+    try:
+        with open(path, "rb") as stream:
+            if os.fstat(stream.fileno()).st_size != len(expect):
+                return False
+            return stream.read(len(expect) + 1) == expect
+    except OSError:
+        return False
+
+
+def _keep_owner(temporary: str, existing: os.stat_result) -> None:
+    """Give the new file the old one's owner and group, or its group alone, where permitted
+    (root may do both; a user may set a group they belong to)."""
+    for owner in (existing.st_uid, -1):
+        try:
+            os.chown(temporary, owner, existing.st_gid)
+            return
+        except OSError:
+            continue
+
+
+def _synced_temporary(beside: Path, data: bytes, mode: int,
+                      existing: os.stat_result | None = None) -> str:
+    """A hidden temporary file next to ``beside`` holding ``data`` with ``mode`` (and the
+    owner of ``existing``, where permitted), on disk."""
     handle, temporary = tempfile.mkstemp(prefix=f".{beside.name}.", suffix=".porter-tmp",
                                          dir=beside.parent)
     try:
@@ -52,7 +87,9 @@ def _synced_temporary(beside: Path, data: bytes, mode: int) -> str:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
-        os.chmod(temporary, mode)
+        if existing is not None:
+            _keep_owner(temporary, existing)
+        os.chmod(temporary, mode)  # after chown, which may clear set-id bits
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)

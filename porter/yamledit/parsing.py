@@ -167,8 +167,11 @@ def segments(text: str, name: str, wanted: re.Pattern[str]) -> list[Segment]:
     return result
 
 
-def compose(text: str, name: str) -> list[RawDocument]:
-    """All documents of ``text``; raises :class:`InputError` with a location for bad input."""
+def compose(text: str, name: str, templates: bool = True) -> list[RawDocument]:
+    """All documents of ``text``; raises :class:`InputError` with a location for bad input.
+
+    ``templates`` refuses unrendered ``{{ }}`` where YAML reads it as structure or plain text
+    (manifests); a values file may hold such strings for ``tpl``."""
     composer = _Composer(text)
     documents: list[RawDocument] = []
     try:
@@ -182,7 +185,7 @@ def compose(text: str, name: str) -> list[RawDocument]:
         raise InputError(f"invalid YAML: {' '.join(str(exc).split())}", name, 1, 1) from None
     finally:
         composer.dispose()
-    if "{{" in text:
+    if templates and "{{" in text:
         _refuse_templates(documents, text, name)
     return documents
 
