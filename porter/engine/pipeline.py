@@ -58,17 +58,11 @@ class Pipeline:
         self.config = config or Config()
         self.transforms = self.config.enabled()
         self.kinds = frozenset().union(*(t.kinds for t in self.transforms))
-        names = "|".join(sorted((re.escape(k) for k in self.kinds), key=len, reverse=True))
-        # The cheap look: only slices naming one of these kinds are parsed at all.
-        # (Comments, an anchor or a tag may stand before the value: ``kind: &k Pod``.)
-        self.wanted = re.compile(
-            rf"\bkind[\"']?\s*:\s*(?:#.*\s+)*(?:[&!]\S*\s+)*[\"']?(?:{names})\b"
-            if names else r"(?!)")
-
+        """Only documents that may be of these kinds are parsed at all."""
     def convert_text(self, text: str, name: str = "-") -> FileResult:
         result = FileResult(path=name, original=text, converted=text)
         try:
-            pieces = segments(text, name, self.wanted)
+            pieces = segments(text, name, self.kinds)
         except InputError as exc:
             result.errors.append(exc)
             return result
