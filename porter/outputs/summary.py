@@ -46,6 +46,16 @@ def _files(results: Sequence[FileResult], check: bool) -> list[str]:
     return _wrap(f"{'would change' if check else 'changed'}: {shown}{more}")
 
 
+def _rewritten(results: Sequence[FileResult]) -> list[str]:
+    """Files where the fallback writer wrote documents (their layout may differ)."""
+    files = [r for r in results if r.redumped]
+    if not files:
+        return []
+    shown = ", ".join(f"{r.path} ({_plural(r.redumped, 'document')})" for r in files[:MAX_FILES])
+    more = f" and {len(files) - MAX_FILES} more" if len(files) > MAX_FILES else ""
+    return _wrap(f"written by ruamel.yaml, layout may differ: {shown}{more}")
+
+
 def render(results: Sequence[FileResult], written: str | None = None, *,
            check: bool = False, preflight: bool = False) -> str:
     """The summary of a run; ``check`` words it for ``porter check`` (nothing was written),
@@ -63,7 +73,7 @@ def render(results: Sequence[FileResult], written: str | None = None, *,
              + (f" ({written})" if written else "")
              + (f"; findings: {counts}" if counts else "; no findings")
              + (f" ({suppressed} suppressed)" if suppressed else ""))
-    lines = _wrap(head) + _table(results) + _files(results, check)
+    lines = _wrap(head) + _table(results) + _files(results, check) + _rewritten(results)
     step = _next_step(results, check or preflight)
     if step:
         lines += _wrap(f"next: {step}")

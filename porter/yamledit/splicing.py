@@ -9,6 +9,7 @@ collections that gain or lose entries are rendered again on their own.
 from __future__ import annotations
 
 import bisect
+import json
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -130,6 +131,10 @@ class Splicer:
         self.layout = detect_layout(document.root, lines)
         self.nl = self.layout.newline
         self._references: dict[int, int] | None = None
+        root = document.root
+        self.json = isinstance(root, MappingNode) and bool(root.flow_style) and bool(
+            root.value) and all(getattr(k, "style", None) == '"' for k, _ in root.value)
+        """A JSON document: what is inserted is written as JSON."""
 
     # -- locating -------------------------------------------------------------------------
 
@@ -192,8 +197,7 @@ class Splicer:
                 header = self._block_header(node)
                 if header is not None and "+" in header.group(1):
                     return end
-                while end > node.start_mark.index and self.text[end - 1] in _BLANKS:
-                    end -= 1
+                return self._block_content_end(node)
             return end
         if node.flow_style or not node.value:
             return node.end_mark.index
@@ -202,6 +206,42 @@ class Splicer:
             return self.entry_end(key, value)
         dashes = self.dashes(node)
         return self.item_end(dashes[-1], node.value[-1])
+
+    def _block_content_end(self, node: ScalarNode) -> int:
+        """End of the last content line of a clipped or stripped block scalar.
+
+        Its trailing lines of spaces no deeper than its indentation are not part of it; a
+        line of spaces past the indentation is content (``"echo hi\\n  \\n"``), so lines
+        inserted after the scalar must go after that line, not inside the scalar.
+        """
+        start, end = node.start_mark.index, node.end_mark.index
+        indent = self._block_indent(node)
+        header_end = self.lines.next_line_start(start)
+        while end > header_end:
+            line_start = self.lines.line_start(end - 1)
+            line = self.text[line_start:end].rstrip(_BREAKS)
+            if line.strip(" ") or len(line) > indent:
+                return line_start + len(line)
+            end = line_start
+        end = node.end_mark.index  # no content line: the header's line ends it
+        while end > start and self.text[end - 1] in _BLANKS:
+            end -= 1
+        return end
+
+    def _block_indent(self, node: ScalarNode) -> int:
+        """The content indentation of a block scalar: the first content line's, less the
+        spaces that line keeps in the value (so an indentation indicator needs no parent)."""
+        position = self.lines.next_line_start(node.start_mark.index)
+        end = node.end_mark.index
+        while position < end:
+            line_end = self.lines.next_line_start(position)
+            line = self.text[position:line_end].rstrip(_BREAKS)
+            if line.strip(" "):
+                kept = next((len(v) - len(v.lstrip(" ")) for v in node.value.split("\n")
+                             if v.strip(" ")), 0)
+                return len(line) - len(line.lstrip(" ")) - kept
+            position = line_end
+        return 1 << 30  # no content line: every trailing line is blank
 
     def _before_break(self, end: int) -> int:
         """``end`` without the line break it follows (only a ``|+`` scalar ends after one).
@@ -293,22 +333,11 @@ class Splicer:
                 edits.append(self._replace_root(op.value))
                 continue
             groups[op.parent].append(op)
-        rerendered: list[Path] = []
         for parent in sorted(groups, key=len):
-            if any(parent[:len(done)] == done for done in rerendered):
-                continue
             container = self.resolve(parent)
             group = groups[parent]
             if getattr(container, "flow_style", False):
-                in_place = self._flow_scalar_edits(parent, container, group)
-                if in_place is None:
-                    self._check_anchors(container.start_mark.index, container.end_mark.index,
-                                        [container], parent)
-                    edits.append(Edit(container.start_mark.index, container.end_mark.index,
-                                      flow(group[0].container)))
-                    rerendered.append(parent)
-                else:
-                    edits.extend(in_place)
+                self._plan_flow(parent, container, group, edits)
             elif isinstance(container, MappingNode):
                 self._plan_mapping(parent, container, group, edits)
             elif isinstance(container, SequenceNode):
@@ -402,19 +431,145 @@ class Splicer:
             return [Edit(at, at + 1 if plus >= 0 else at, "-")]
         return []
 
-    def _flow_scalar_edits(self, parent: Path, container: Node,
-                           group: list[Op]) -> list[Edit] | None:
-        """In-place edits when a flow collection only has scalars replaced, else None."""
-        edits: list[Edit] = []
+    # -- flow collections ---------------------------------------------------------------
+
+    def _flow_spans(self, node: Node) -> list[tuple[int, int]]:
+        """Start and end of every entry of a flow collection (a mapping entry from its key,
+        or its ``?``, to the end of its value), commas and comments between them excluded."""
+        text = self.text
+        position = node.start_mark.index
+        while position < len(text) and text[position] not in "[{":
+            position += 1  # the collection's own tag or anchor
+        position += 1
+        spans: list[tuple[int, int]] = []
+        for entry in node.value:
+            while position < len(text):
+                char = text[position]
+                if char == "#":
+                    position = self.lines.next_line_start(position)
+                elif char in _BLANKS or char == ",":
+                    position += 1
+                else:
+                    break
+            if isinstance(node, MappingNode):
+                key, value = entry
+                if key.start_mark.index < position and text[position] != "?":
+                    raise SpliceError("an alias as a flow mapping key")
+                end = self.entry_end(key, value)
+            elif text[position:position + 1] == "*":
+                end = self._alias_end(position)
+            else:
+                if entry.start_mark.index != position:
+                    raise SpliceError("unexpected text in a flow sequence")
+                end = self.node_end(entry)
+            spans.append((position, end))
+            position = end
+        return spans
+
+    def _flow_entry(self, node: Node, key: Any, value: Any, column: int, step: int,
+                    multiline: bool) -> str:
+        """An entry (``key`` None for a sequence item) in the collection's own style: JSON
+        in a JSON document, YAML flow otherwise; JSON pretty-printed when the collection
+        has one entry a line."""
+        if self.json:
+            indent = step if multiline else None
+            body = json.dumps(value, ensure_ascii=False, indent=indent)
+            if indent:
+                body = body.replace("\n", self.nl + " " * column)
+            return body if key is None else f"{json.dumps(key, ensure_ascii=False)}: {body}"
+        body = flow(value)
+        return body if key is None else f"{scalar(key, True)}: {body}"
+
+    def _plan_flow(self, parent: Path, node: Node, group: list[Op], edits: list[Edit]) -> None:
+        """Edit inside a flow collection: values replaced, entries removed with their commas
+        and entries inserted in the collection's layout (one a line, or all on one)."""
+        spans = self._flow_spans(node)
+        mapping = isinstance(node, MappingNode)
+        keys = [k.value if isinstance(k, ScalarNode) else None for k, _ in node.value] \
+            if mapping else list(range(len(node.value)))
+        index = {k: i for i, k in enumerate(keys) if k is not None}
+        removed: set[int] = set()
         for op in group:
-            if op.op != "replace" or is_collection(op.value):
-                return None
-            node = self.resolve((*parent, op.source))
-            edit = self._scalar_edit(node, op.value, in_flow=True)
-            if edit is None:
-                return None
-            edits.append(edit)
-        return edits
+            if op.op == "remove":
+                if op.source not in index or op.source == MERGE_KEY:
+                    raise SharedNodeError((*parent, op.source))
+                removed.add(index[op.source])
+        multiline = any(self.lines.first_on_line(start) for start, _ in spans)
+        for run in _runs(sorted(removed)):
+            first, last = run[0], run[-1]
+            for i in run:
+                value = node.value[i][1] if mapping else node.value[i]
+                self._check_own(value, (*parent, keys[i]))
+                self._check_anchors(spans[i][0], spans[i][1], list(node.value[i]) if mapping
+                                    else [value], (*parent, keys[i]))
+            if last + 1 < len(spans):
+                start, end = spans[first][0], spans[last + 1][0]
+                if self.lines.first_on_line(start) and self.lines.first_on_line(end):
+                    start, end = self.lines.line_start(start), self.lines.line_start(end)
+                edits.append(Edit(start, end, ""))
+            elif first > 0:
+                edits.append(Edit(spans[first - 1][1], spans[last][1], ""))
+            else:  # every entry goes
+                edits.append(Edit(spans[0][0], spans[-1][1], ""))
+        adds: dict[Any, list[Op]] = defaultdict(list)
+        for op in group:
+            if op.op == "replace":
+                if op.source not in index:
+                    raise SharedNodeError((*parent, op.source))
+                i = index[op.source]
+                value = node.value[i][1] if mapping else node.value[i]
+                self._check_own(value, (*parent, op.source))
+                edit = self._scalar_edit(value, op.value, in_flow=True)
+                if edit is None:
+                    start = spans[i][0] if not mapping else \
+                        self._value_start(node.value[i][0], value)
+                    self._check_anchors(start, spans[i][1], [value], (*parent, op.source))
+                    column = len(self.text[self.lines.line_start(spans[i][0]):spans[i][0]])
+                    spread = self.lines.line_of(spans[i][1]) > self.lines.line_of(start)
+                    rendered = self._flow_entry(node, None, op.value, column,
+                                                self.layout.map_step, spread)
+                    prefix = " " if mapping and start == self.colon_after(node.value[i][0]) \
+                        + 1 else ""
+                    edit = Edit(start, spans[i][1], prefix + rendered, _IN_PLACE)
+                edits.append(edit)
+            elif op.op == "add":
+                adds[op.anchor].append(op)
+        if not adds:
+            return
+        if not spans:  # an empty collection: its brackets hold the new entries
+            close = node.end_mark.index - 1
+            rendered = [self._flow_entry(node, op.path[-1] if mapping else None, op.value, 0,
+                                         self.layout.map_step, False)
+                        for ops in adds.values() for op in ops]
+            edits.append(Edit(close, close, ", ".join(rendered)))
+            return
+        for anchor, ops in adds.items():
+            at = spans[0][0] if anchor is START else spans[index[anchor]][1]
+            near = spans[0][0] if anchor is START else spans[index[anchor]][0]
+            column = len(self.text[self.lines.line_start(near):near])
+            on_lines = multiline and self.lines.first_on_line(near)
+            rendered = [self._flow_entry(node, op.path[-1] if mapping else None, op.value,
+                                         column, self.layout.map_step, on_lines) for op in ops]
+            if anchor is START and on_lines:
+                body = "".join(" " * column + r + "," + self.nl for r in rendered)
+                edits.append(Edit(self.lines.line_start(at), self.lines.line_start(at), body,
+                                  -len(parent)))
+            elif anchor is START:
+                edits.append(Edit(at, at, "".join(r + ", " for r in rendered), -len(parent)))
+            else:
+                gap = "," + self.nl + " " * column if on_lines else ", "
+                edits.append(Edit(at, at, "".join(gap + r for r in rendered), len(parent)))
+
+    def _value_start(self, key: Node, value: Node) -> int:
+        """Where a mapping value's own text starts (an alias's ``*``, or after the colon
+        for an empty value)."""
+        colon = self.colon_after(key)
+        if value.start_mark.index > colon:
+            return value.start_mark.index
+        position = colon + 1
+        while position < len(self.text) and self.text[position] in " \t":
+            position += 1
+        return position if self.text[position:position + 1] == "*" else colon + 1
 
     def _replace_root(self, value: Any) -> Edit:
         root = self.document.root
@@ -629,6 +784,17 @@ class Splicer:
                 end = self.item_end(dashes[anchor], items[anchor])
                 edits.append(self._insertion(self.lines.next_line_start(end - 1), lines,
                                                 len(parent)))
+
+
+def _runs(indexes: list[int]) -> list[list[int]]:
+    """Sorted indexes as runs of consecutive ones."""
+    runs: list[list[int]] = []
+    for i in indexes:
+        if runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return runs
 
 
 def _merged(edits: list[Edit]) -> list[Edit]:
