@@ -138,15 +138,38 @@ def test_remove_key_with_a_nested_block_value() -> None:
 
 
 def test_remove_first_key_of_a_mapping_on_a_dash_line() -> None:
-    text = y("items:", "- name: x", "  a: 1", "  b: 2")
+    # The dash stays alone on its line: the next key's line (and its comment) is untouched.
+    text = y("items:", "- name: x  # gone", "  a: 1   # kept", "  b: 2")
     out = splice(text, lambda d: d["items"][0].pop("name"))
-    assert out == y("items:", "- a: 1", "  b: 2")
+    assert out == y("items:", "-", "  a: 1   # kept", "  b: 2")
 
 
 def test_remove_first_keys_of_a_mapping_on_a_dash_line() -> None:
     text = y("items:", "- name: x", "  a: 1", "  b: 2")
     out = splice(text, lambda d: (d["items"][0].pop("name"), d["items"][0].pop("a")))
-    assert out == y("items:", "- b: 2")
+    assert out == y("items:", "-", "  b: 2")
+
+
+def test_remove_first_key_on_a_dash_line_and_add_first() -> None:
+    text = y("items:", "- name: x", "  b: 2")
+    out = splice(text, lambda d: (d["items"][0].pop("name"),
+                                  put(d["items"][0], "a", 1)))
+    assert out == y("items:", "-", "  a: 1", "  b: 2")
+
+
+def test_replaced_block_value_keeps_the_comment_on_its_key_line() -> None:
+    text = y("sc:   # pod settings", "  u: 1", "  g: 2", "n: 1")
+    assert splice(text, lambda d: d.update(sc={"w": {"x": "z"}})) == \
+        y("sc:   # pod settings", "  w:", "    x: z", "n: 1")
+    assert splice(text, lambda d: d.update(sc={})) == y("sc: {}   # pod settings", "n: 1")
+
+
+def test_new_keys_go_after_commented_out_entries() -> None:
+    text = y("spec:", "  volumes:", "  - name: a", "  # - name: cache", "  #   emptyDir: {}",
+             "", "# about the next document")
+    out = splice(text, lambda d: d["spec"].update(tolerations=[1]))
+    assert out == y("spec:", "  volumes:", "  - name: a", "  # - name: cache",
+                    "  #   emptyDir: {}", "  tolerations:", "  - 1", "", "# about the next document")
 
 
 def test_remove_several_consecutive_keys() -> None:

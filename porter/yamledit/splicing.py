@@ -621,8 +621,8 @@ class Splicer:
                 following = next((j for j in survivors if j > i), None)
                 if following is None:
                     raise SpliceError("removing every entry of a mapping on a dash line")
-                edits.append(Edit(key.start_mark.index, entries[following][0].start_mark.index,
-                                  ""))
+                edits.append(self._remove_after_dash(key.start_mark.index, end,
+                                                     entries[following][0].start_mark.index))
         adds: dict[Any, list[Op]] = defaultdict(list)
         for op in group:
             if op.op == "replace":
@@ -634,8 +634,9 @@ class Splicer:
                 if edit is None:
                     self._check_anchors(key.end_mark.index, self.entry_end(key, value), [value],
                                         (*parent, op.source))
-                    edit = self._replace_entry_value(key, value, op.value, column)
-                edits.append(edit)
+                    edits.extend(self._replace_entry_value(key, value, op.value, column))
+                else:
+                    edits.append(edit)
             elif op.op == "add":
                 adds[op.anchor].append(op)
         for anchor, ops in adds.items():
@@ -646,6 +647,8 @@ class Splicer:
                 if not entries:
                     raise SpliceError("adding to an empty block mapping")
                 first = entries[0][0].start_mark.index
+                if 0 in removed and survivors:  # the first key's dash line is kept bare
+                    first = entries[survivors[0]][0].start_mark.index
                 if self.lines.first_on_line(first):
                     edits.append(self._insertion(self.lines.line_start(first), lines, len(parent)))
                 else:
@@ -654,10 +657,30 @@ class Splicer:
             else:
                 # A key merged in through ``<<`` has no entry of its own: what follows it
                 # goes after the last entry (a mapping's key order is not part of its data).
-                key, value = entries[index.get(anchor, len(entries) - 1)]
-                end = self.entry_end(key, value)
-                edits.append(self._insertion(self.lines.next_line_start(end - 1), lines,
-                                                len(parent)))
+                at = index.get(anchor, len(entries) - 1)
+                key, value = entries[at]
+                position = self.lines.next_line_start(self.entry_end(key, value) - 1)
+                if at == len(entries) - 1:
+                    position = self._past_commented_out(position, column)
+                edits.append(self._insertion(position, lines, len(parent)))
+
+    def _past_commented_out(self, position: int, column: int) -> int:
+        """The line start after the comment lines at ``position`` indented at least to
+        ``column`` (commented-out entries of the collection that ends there): what is added
+        at the end goes after them. Blank lines count only before another such comment."""
+        text = self.text
+        after = position
+        while position < len(text):
+            line_end = self.lines.next_line_start(position)
+            line = text[position:line_end]
+            stripped = line.lstrip(" ")
+            if not stripped.strip(_BLANKS):
+                position = line_end
+                continue
+            if not stripped.startswith("#") or len(line) - len(stripped) < column:
+                break
+            position = after = line_end
+        return after
 
     def _check_own(self, node: Node, path: Path) -> None:
         if id(node) in self.shared:
@@ -710,16 +733,34 @@ class Splicer:
             self._references = {key: count for key, count in counts.items() if count > 1}
         return self._references
 
-    def _replace_entry_value(self, key: Node, value: Node, new: Any, column: int) -> Edit:
+    def _remove_after_dash(self, start: int, end: int, following: int) -> Edit:
+        """Remove the first entry of a mapping that starts on a ``- `` line, up to the end of
+        its last line: the dash stays alone on its line and the next key's line is kept as
+        it is (``- a: 1`` / ``  b: 2`` -> ``-`` / ``  b: 2``)."""
+        dash = start
+        while dash > 0 and self.text[dash - 1] in " \t":
+            dash -= 1
+        if self.text[dash - 1:dash] != "-" or not self.lines.first_on_line(following):
+            return Edit(start, following, "")
+        return Edit(dash, self._before_break(self.lines.next_line_start(end - 1)), "")
+
+    def _replace_entry_value(self, key: Node, value: Node, new: Any,
+                             column: int) -> list[Edit]:
         colon = self.colon_after(key)
         end = self._before_break(self.entry_end(key, value))
         text = inline(new)
+        # A value on the lines after its key leaves the key's line (and its comment) alone.
+        below = self.lines.line_of(self._value_start(key, value)) > self.lines.line_of(colon)
+        start = self._before_break(self.lines.next_line_start(colon)) if below else colon + 1
         if text is not None:
-            return Edit(colon + 1, end, " " + text, _IN_PLACE)
+            if below:
+                return [Edit(colon + 1, colon + 1, " " + text, _IN_PLACE),
+                        Edit(start, self._through_comment(end), "")]
+            return [Edit(colon + 1, end, " " + text, _IN_PLACE)]
         # A trailing comment belonged to the old value's last line: it goes with it, rather
         # than end up behind the new block's last line.
-        return Edit(colon + 1, self._through_comment(end),
-                    self.nl + self.nl.join(value_lines(new, column, self.layout)), _IN_PLACE)
+        return [Edit(start, self._through_comment(end),
+                     self.nl + self.nl.join(value_lines(new, column, self.layout)), _IN_PLACE)]
 
     def _through_comment(self, end: int) -> int:
         """``end`` moved past trailing blanks and a comment on the same line."""
@@ -781,9 +822,11 @@ class Splicer:
                     body = self.nl.join(lines)[dash_column:] + self.nl + " " * dash_column
                     edits.append(Edit(first, first, body))
             else:
-                end = self.item_end(dashes[anchor], items[anchor])
-                edits.append(self._insertion(self.lines.next_line_start(end - 1), lines,
-                                                len(parent)))
+                position = self.lines.next_line_start(
+                    self.item_end(dashes[anchor], items[anchor]) - 1)
+                if anchor == len(items) - 1 and self.lines.first_on_line(dashes[anchor]):
+                    position = self._past_commented_out(position, dash_column)
+                edits.append(self._insertion(position, lines, len(parent)))
 
 
 def _runs(indexes: list[int]) -> list[list[int]]:
