@@ -169,7 +169,8 @@ def test_new_keys_go_after_commented_out_entries() -> None:
              "", "# about the next document")
     out = splice(text, lambda d: d["spec"].update(tolerations=[1]))
     assert out == y("spec:", "  volumes:", "  - name: a", "  # - name: cache",
-                    "  #   emptyDir: {}", "  tolerations:", "  - 1", "", "# about the next document")
+                    "  #   emptyDir: {}", "  tolerations:", "  - 1", "",
+                    "# about the next document")
 
 
 def test_remove_several_consecutive_keys() -> None:

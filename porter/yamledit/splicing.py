@@ -144,6 +144,8 @@ class Splicer:
             if id(node) in self.shared:
                 raise SharedNodeError(path[:depth])
             if isinstance(node, MappingNode):
+                if not node.flow_style:
+                    self._refuse_explicit_keys(node)
                 found = self._own_entry(node, str(part))
                 if found is None:
                     if id(node) in self.merged:
@@ -157,6 +159,13 @@ class Splicer:
         if id(node) in self.shared:
             raise SharedNodeError(path)
         return node
+
+    def _refuse_explicit_keys(self, node: MappingNode) -> None:
+        """An explicit key (``? key`` / ``: value``) is a layout the splicer does not write."""
+        for key, _ in node.value:
+            start = key.start_mark.index
+            if self.text[self.lines.line_start(start):start].rstrip(" \t").endswith("?"):
+                raise SpliceError("an explicit key (? key) where the change falls")
 
     @staticmethod
     def _own_entry(node: MappingNode, key: str) -> tuple[Node, Node] | None:
@@ -556,9 +565,26 @@ class Splicer:
                                   -len(parent)))
             elif anchor is START:
                 edits.append(Edit(at, at, "".join(r + ", " for r in rendered), -len(parent)))
+            elif on_lines:
+                edits.extend(self._flow_lines_after(at, column, rendered, len(parent)))
             else:
-                gap = "," + self.nl + " " * column if on_lines else ", "
-                edits.append(Edit(at, at, "".join(gap + r for r in rendered), len(parent)))
+                edits.append(Edit(at, at, "".join(", " + r for r in rendered), len(parent)))
+
+    def _flow_lines_after(self, at: int, column: int, rendered: list[str],
+                          depth: int) -> list[Edit]:
+        """New entries on lines of their own after the entry ending at ``at``, below the rest
+        of its line (its comma and comment stay where they are)."""
+        line_end = self._before_break(self.lines.next_line_start(at))
+        rest = self.text[at:line_end].strip(" \t")
+        comma = rest.startswith(",")
+        after_comma = rest[1:].lstrip(" \t") if comma else rest
+        pad = self.nl + " " * column
+        if after_comma and not after_comma.startswith("#"):  # more entries on the line
+            return [Edit(at, at, "".join("," + pad + r for r in rendered), depth)]
+        if comma:
+            return [Edit(line_end, line_end, "".join(pad + r + "," for r in rendered), depth)]
+        return [Edit(at, at, ",", depth),
+                Edit(line_end, line_end, ",".join(pad + r for r in rendered), depth)]
 
     def _value_start(self, key: Node, value: Node) -> int:
         """Where a mapping value's own text starts (an alias's ``*``, or after the colon
@@ -600,6 +626,7 @@ class Splicer:
 
     def _plan_mapping(self, parent: Path, node: MappingNode, group: list[Op],
                       edits: list[Edit]) -> None:
+        self._refuse_explicit_keys(node)
         entries = node.value
         index = {k.value: i for i, (k, _) in enumerate(entries) if isinstance(k, ScalarNode)}
         column = entries[0][0].start_mark.column if entries else 0
