@@ -516,6 +516,11 @@ class Splicer:
                 if self.lines.first_on_line(start) and self.lines.first_on_line(end):
                     start, end = self.lines.line_start(start), self.lines.line_start(end)
                 edits.append(Edit(start, end, ""))
+            elif first > 0 and not self.json and self._alone_on_lines(spans[first][0],
+                                                                      spans[last][1]):
+                # YAML allows the comma left after the entry before: its line stays.
+                edits.append(Edit(self.lines.line_start(spans[first][0]),
+                                  self.lines.next_line_start(spans[last][1]), ""))
             elif first > 0:
                 edits.append(Edit(spans[first - 1][1], spans[last][1], ""))
             else:  # every entry goes
@@ -566,12 +571,17 @@ class Splicer:
             elif anchor is START:
                 edits.append(Edit(at, at, "".join(r + ", " for r in rendered), -len(parent)))
             elif on_lines:
-                edits.extend(self._flow_lines_after(at, column, rendered, len(parent)))
+                # When every entry after the anchor goes, so does its comma: the new entries
+                # then start right at the anchor's end.
+                tail_removed = index[anchor] + 1 in removed and \
+                    all(i in removed for i in range(index[anchor] + 1, len(spans)))
+                edits.extend(self._flow_lines_after(at, column, rendered, len(parent),
+                                                    tail_removed))
             else:
                 edits.append(Edit(at, at, "".join(", " + r for r in rendered), len(parent)))
 
-    def _flow_lines_after(self, at: int, column: int, rendered: list[str],
-                          depth: int) -> list[Edit]:
+    def _flow_lines_after(self, at: int, column: int, rendered: list[str], depth: int,
+                          tail_removed: bool) -> list[Edit]:
         """New entries on lines of their own after the entry ending at ``at``, below the rest
         of its line (its comma and comment stay where they are)."""
         line_end = self._before_break(self.lines.next_line_start(at))
@@ -579,12 +589,18 @@ class Splicer:
         comma = rest.startswith(",")
         after_comma = rest[1:].lstrip(" \t") if comma else rest
         pad = self.nl + " " * column
-        if after_comma and not after_comma.startswith("#"):  # more entries on the line
+        if tail_removed or not rest or after_comma and not after_comma.startswith("#"):
             return [Edit(at, at, "".join("," + pad + r for r in rendered), depth)]
         if comma:
             return [Edit(line_end, line_end, "".join(pad + r + "," for r in rendered), depth)]
         return [Edit(at, at, ",", depth),
                 Edit(line_end, line_end, ",".join(pad + r for r in rendered), depth)]
+
+    def _alone_on_lines(self, start: int, end: int) -> bool:
+        """Do ``text[start:end]`` and a comma or comment after it fill their lines?"""
+        rest = self.text[end:self._before_break(self.lines.next_line_start(end))].strip(" \t")
+        rest = rest[1:].lstrip(" \t") if rest.startswith(",") else rest
+        return self.lines.first_on_line(start) and (not rest or rest.startswith("#"))
 
     def _value_start(self, key: Node, value: Node) -> int:
         """Where a mapping value's own text starts (an alias's ``*``, or after the colon
