@@ -589,7 +589,7 @@ class Splicer:
         comma = rest.startswith(",")
         after_comma = rest[1:].lstrip(" \t") if comma else rest
         pad = self.nl + " " * column
-        if tail_removed or not rest or after_comma and not after_comma.startswith("#"):
+        if tail_removed or not rest or (after_comma and not after_comma.startswith("#")):
             return [Edit(at, at, "".join("," + pad + r for r in rendered), depth)]
         if comma:
             return [Edit(line_end, line_end, "".join(pad + r + "," for r in rendered), depth)]
