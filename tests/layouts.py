@@ -11,6 +11,7 @@ import difflib
 import io
 import json
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -158,7 +159,7 @@ _COMMENT = re.compile(r"# c\d+\b[^\r\n]*")
 
 
 def check_fidelity(original: str, converted: str, patches: dict[int, list[dict[str, Any]]],
-                   json_text: bool = False) -> Fidelity:
+                   json_text: bool = False, comments: re.Pattern[str] = _COMMENT) -> Fidelity:
     """Compare ``converted`` with ``original`` line by line: every line that is gone must
     belong to a field some patch operation removes or replaces (or to a flow collection an
     operation adds to), and every comment must still be there unless its line is such.
@@ -177,9 +178,10 @@ def check_fidelity(original: str, converted: str, patches: dict[int, list[dict[s
     for tag, i1, i2, _j1, _j2 in matcher.get_opcodes():
         if tag in ("replace", "delete"):
             stray.extend(f"{n + 1}: {before[n]!r}" for n in range(i1, i2) if n not in allowed)
-    kept = set(_COMMENT.findall(converted))
-    lost = [f"{n + 1}: {c}" for n, line in enumerate(before) for c in _COMMENT.findall(line)
-            if c not in kept and n not in allowed]
+    needed = Counter(c for n, line in enumerate(before) if n not in allowed
+                     for c in comments.findall(line))
+    have = Counter(comments.findall(converted))
+    lost = [f"{c} ({needed[c] - have[c]} of {needed[c]})" for c in needed if have[c] < needed[c]]
     return Fidelity(stray, lost)
 
 
@@ -226,6 +228,8 @@ def _span(document: Document, path: tuple[str | int, ...]) -> set[int]:
     node = document.node_at(path)
     assert node is not None
     first = document.locate(path)[0] - 1 - document.line_offset
+    if node.start_mark.line < first:  # an alias to an anchor above: only its own line
+        return {first}
     last = node.end_mark.line
     if isinstance(node, ScalarNode) and node.style not in ("|", ">"):
         last = node.end_mark.line

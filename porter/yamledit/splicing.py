@@ -513,8 +513,11 @@ class Splicer:
                                     else [value], (*parent, keys[i]))
             if last + 1 < len(spans):
                 start, end = spans[first][0], spans[last + 1][0]
-                if self.lines.first_on_line(start) and self.lines.first_on_line(end):
-                    start, end = self.lines.line_start(start), self.lines.line_start(end)
+                if self.lines.first_on_line(end):
+                    if self.lines.first_on_line(start):
+                        start, end = self.lines.line_start(start), self.lines.line_start(end)
+                    else:  # the line of the next entry stays as it is
+                        end = self._before_break(self.lines.line_start(end))
                 edits.append(Edit(start, end, ""))
             elif first > 0 and not self.json and self._alone_on_lines(spans[first][0],
                                                                       spans[last][1]):
