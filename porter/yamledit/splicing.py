@@ -504,6 +504,7 @@ class Splicer:
                     raise SharedNodeError((*parent, op.source))
                 removed.add(index[op.source])
         multiline = any(self.lines.first_on_line(start) for start, _ in spans)
+        step = self._flow_step(node, spans)
         for run in _runs(sorted(removed)):
             first, last = run[0], run[-1]
             for i in run:
@@ -544,7 +545,7 @@ class Splicer:
                     column = len(self.text[self.lines.line_start(spans[i][0]):spans[i][0]])
                     spread = self.lines.line_of(spans[i][1]) > self.lines.line_of(start)
                     rendered = self._flow_entry(node, None, op.value, column,
-                                                self.layout.map_step, spread)
+                                                step, spread)
                     prefix = " " if mapping and start == self.colon_after(node.value[i][0]) \
                         + 1 else ""
                     edit = Edit(start, spans[i][1], prefix + rendered, _IN_PLACE)
@@ -566,7 +567,7 @@ class Splicer:
             column = len(self.text[self.lines.line_start(near):near])
             on_lines = multiline and self.lines.first_on_line(near)
             rendered = [self._flow_entry(node, op.path[-1] if mapping else None, op.value,
-                                         column, self.layout.map_step, on_lines) for op in ops]
+                                         column, step, on_lines) for op in ops]
             if anchor is START and on_lines:
                 body = "".join(" " * column + r + "," + self.nl for r in rendered)
                 edits.append(Edit(self.lines.line_start(at), self.lines.line_start(at), body,
@@ -598,6 +599,18 @@ class Splicer:
             return [Edit(line_end, line_end, "".join(pad + r + "," for r in rendered), depth)]
         return [Edit(at, at, ",", depth),
                 Edit(line_end, line_end, ",".join(pad + r for r in rendered), depth)]
+
+    def _flow_step(self, node: Node, spans: list[tuple[int, int]]) -> int:
+        """How far a flow collection spread over lines indents its entries (for JSON written
+        inside it), else the document's mapping step."""
+        opening = self.lines.line_start(node.start_mark.index)
+        indent = len(self.text[opening:node.start_mark.index]) - len(
+            self.text[opening:node.start_mark.index].lstrip(" "))
+        for start, _ in spans:
+            if self.lines.first_on_line(start):
+                step = len(self.text[self.lines.line_start(start):start]) - indent
+                return step if step > 0 else self.layout.map_step
+        return self.layout.map_step
 
     def _alone_on_lines(self, start: int, end: int) -> bool:
         """Do ``text[start:end]`` and a comma or comment after it fill their lines?"""
