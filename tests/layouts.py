@@ -7,7 +7,6 @@ lose no comment except on removed lines, and convert again to itself.
 
 from __future__ import annotations
 
-import difflib
 import io
 import json
 import re
@@ -173,11 +172,18 @@ def check_fidelity(original: str, converted: str, patches: dict[int, list[dict[s
     if json_text:
         before = [line.rstrip("\r\n").rstrip(",") for line in before]
         after = [line.rstrip("\r\n").rstrip(",") for line in after]
+    # Every line outside the changed fields must still be there, in order: the lines kept
+    # are a subsequence of the output (found greedily, which finds one if there is one).
     stray = []
-    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
-    for tag, i1, i2, _j1, _j2 in matcher.get_opcodes():
-        if tag in ("replace", "delete"):
-            stray.extend(f"{n + 1}: {before[n]!r}" for n in range(i1, i2) if n not in allowed)
+    position = 0
+    for n, line in enumerate(before):
+        if n in allowed:
+            continue
+        found = next((j for j in range(position, len(after)) if after[j] == line), None)
+        if found is None:
+            stray.append(f"{n + 1}: {line!r}")
+        else:
+            position = found + 1
     needed = Counter(c for n, line in enumerate(before) if n not in allowed
                      for c in comments.findall(line))
     have = Counter(comments.findall(converted))
