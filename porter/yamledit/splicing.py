@@ -525,6 +525,9 @@ class Splicer:
                 # YAML allows the comma left after the entry before: its line stays.
                 edits.append(Edit(self.lines.line_start(spans[first][0]),
                                   self.lines.next_line_start(spans[last][1]), ""))
+            elif first > 0 and not self.json and self.lines.first_on_line(spans[first][0]):
+                # ``}`` follows on the last line: the entry before keeps its line and comma.
+                edits.append(Edit(spans[first][0], spans[last][1], ""))
             elif first > 0:
                 edits.append(Edit(spans[first - 1][1], spans[last][1], ""))
             else:  # every entry goes
