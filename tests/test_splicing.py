@@ -642,3 +642,13 @@ def test_kept_quote_styles_read_back(text: str) -> None:
 def test_non_string_scalars() -> None:
     assert [scalar(v) for v in (None, True, False, 0, 1000, 1.5)] == \
         ["null", "true", "false", "0", "1000", "1.5"]
+
+
+def test_comments_introducing_the_next_key_stay_before_it() -> None:
+    # A real kubernetes/website manifest: the comments describe nodeSelector, not the
+    # tolerations above them, so a new toleration goes before them.
+    text = y("spec:", "  tolerations:", "  - key: a", "  # the node selector varies",
+             "  nodeSelector: {x: y}")
+    out = splice(text, lambda d: d["spec"]["tolerations"].append({"key": "os"}))
+    assert out == y("spec:", "  tolerations:", "  - key: a", "  - key: os",
+                    "  # the node selector varies", "  nodeSelector: {x: y}")

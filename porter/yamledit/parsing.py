@@ -96,9 +96,10 @@ _UNICODE_BREAKS = ("\x85", "\u2028", "\u2029")
 _KIND_LINE = re.compile(r"kind[ \t]*:[ \t]+([A-Za-z0-9][A-Za-z0-9._-]*)(?:[ \t]+#[^\r\n]*)?"
                         r"[ \t]*\r?(?:\n|$)")
 """A root ``kind`` whose value is a one-line plain word (after the comment, nothing)."""
-_KEY_STARTS = ("\n\"", "\n'", "\n?", "\n{", "\n[")
+_KEY_STARTS = ("\n\"", "\n'", "\n?", "\n{", "\n[", "\n*")
 """Line starts that may spell a root key other than as plain ``kind``: quoted (maybe with
-escapes), explicit, or a flow mapping."""
+escapes), explicit, an alias, or a flow mapping."""
+_MERGE = re.compile(r"<<[\"']?[ \t]*:")
 UNKNOWN = object()
 """What :func:`certain_kind` says of a document whose kind only parsing can tell."""
 
@@ -107,20 +108,20 @@ def certain_kind(chunk: str) -> str | object | None:
     """The ``kind`` of the one document of ``chunk`` when its text leaves no doubt (None: it
     has none), else :data:`UNKNOWN`.
 
-    Certain means: no alias or merge key (either could bring ``kind`` in) and either no ``kind`` and
+    Certain means: no merge key (it could bring ``kind`` in) and either no ``kind`` and
     no escape anywhere (no key can spell it), or exactly one line that starts with ``kind:``
     followed by a plain word alone on its line and not continued on the next line, and no
-    line starting the way a quoted, explicit or flow key does. A line at column 0 can only
+    line starting the way a quoted, explicit, alias or flow key does. A line at column 0 can only
     be a key of the root block mapping (the content of a nested block scalar or flow
     collection is indented); anything else (``kind: |-``, ``kind: "Po\\``, ``kind: !!str
     Pod``, ``? kind``, a JSON document) is left to the parser.
     """
-    if ("*" in chunk and _ALIAS.search(chunk)) or "<<" in chunk:
+    if "<<" in chunk and _MERGE.search(chunk):
         return UNKNOWN
     if "kind" not in chunk:
         return UNKNOWN if "\\" in chunk else None
     text = chunk[4:] if chunk.startswith("---") else chunk  # the marker line may hold a key
-    if (text[:1] in "\"'?{[" and text) or any(start in text for start in _KEY_STARTS):
+    if (text and text[0] in "\"'?{[*") or any(start in text for start in _KEY_STARTS):
         return UNKNOWN
     first = _CONTENT.search(text)
     if first is None:
@@ -183,6 +184,30 @@ def well_formed(text: str) -> bool:
     return True
 
 
+def _aliases_defined(chunk: str) -> bool:
+    """Does every alias of ``chunk`` name an anchor defined before it (libyaml's events, far
+    cheaper than composing)?"""
+    if not getattr(yaml, "__with_libyaml__", False):
+        return False
+    parser = CParser(chunk)
+    anchors: set[str] = set()
+    try:
+        while parser.check_event():
+            event = parser.get_event()
+            if isinstance(event, yaml.AliasEvent):
+                if event.anchor not in anchors:
+                    return False
+            elif isinstance(event, yaml.DocumentStartEvent):
+                anchors.clear()
+            elif getattr(event, "anchor", None) is not None:
+                anchors.add(event.anchor)
+    except yaml.YAMLError:
+        return False
+    finally:
+        parser.dispose()
+    return True
+
+
 def _slow_path(text: str) -> bool:
     """Does ``text`` hold what the line-based fast path does not see: a template, a
     directive, a lone CR or a Unicode line break?"""
@@ -230,9 +255,11 @@ def segments(text: str, name: str, kinds: Collection[str] | None = None) -> list
             documents = compose(text, name)
             return [Segment(0, len(text), documents, len(documents))]
         kind = certain_kind(chunk) if expected and kinds is not None else UNKNOWN
-        if expected and (kind is UNKNOWN or kind in kinds):  # type: ignore[operator]
-            # A slice with aliases is composed too: an undefined alias is an error that
-            # only composing finds (the raw parse of ``well_formed`` does not).
+        wanted = expected and (kind is UNKNOWN or kind in kinds)  # type: ignore[operator]
+        if wanted or (expected and "*" in chunk and _ALIAS.search(chunk) and
+                      not _aliases_defined(chunk)):
+            # A slice with an undefined alias is composed too: that is an error the raw
+            # parse of ``well_formed`` does not see, and composing says where it is.
             try:
                 documents = compose(chunk, name)
             except InputError:

@@ -731,7 +731,7 @@ class Splicer:
         ``column`` (commented-out entries of the collection that ends there): what is added
         at the end goes after them. Blank lines count only before another such comment."""
         text = self.text
-        after = position
+        start = after = position
         while position < len(text):
             line_end = self.lines.next_line_start(position)
             line = text[position:line_end]
@@ -742,6 +742,17 @@ class Splicer:
             if not stripped.startswith("#") or len(line) - len(stripped) < column:
                 break
             position = after = line_end
+        if after == start:
+            return start
+        # Comments before a sibling at the same column (``nodeSelector:`` after a sequence
+        # written flush with its key) introduce that sibling: what is added goes before them.
+        while position < len(text):
+            line_end = self.lines.next_line_start(position)
+            line = text[position:line_end]
+            stripped = line.lstrip(" ")
+            if stripped.strip(_BLANKS) and not stripped.startswith("#"):
+                return start if len(line) - len(stripped) >= column else after
+            position = line_end
         return after
 
     def _check_own(self, node: Node, path: Path) -> None:
