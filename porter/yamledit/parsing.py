@@ -96,7 +96,7 @@ _UNICODE_BREAKS = ("\x85", "\u2028", "\u2029")
 _KIND_LINE = re.compile(r"kind[ \t]*:[ \t]+([A-Za-z0-9][A-Za-z0-9._-]*)(?:[ \t]+#[^\r\n]*)?"
                         r"[ \t]*\r?(?:\n|$)")
 """A root ``kind`` whose value is a one-line plain word (after the comment, nothing)."""
-_KEY_STARTS = ("\n\"", "\n'", "\n?", "\n{", "\n[", "\n*")
+_KEY_STARTS = re.compile("\n[\"'?{\\[*]")
 """Line starts that may spell a root key other than as plain ``kind``: quoted (maybe with
 escapes), explicit, an alias, or a flow mapping."""
 _MERGE = re.compile(r"<<[\"']?[ \t]*:")
@@ -121,7 +121,7 @@ def certain_kind(chunk: str) -> str | object | None:
     if "kind" not in chunk:
         return UNKNOWN if "\\" in chunk else None
     text = chunk[4:] if chunk.startswith("---") else chunk  # the marker line may hold a key
-    if (text and text[0] in "\"'?{[*") or any(start in text for start in _KEY_STARTS):
+    if (text and text[0] in "\"'?{[*") or _KEY_STARTS.search(text):
         return UNKNOWN
     first = _CONTENT.search(text)
     if first is None:
@@ -215,7 +215,7 @@ def _slow_path(text: str) -> bool:
         return True
     if "\r" in text and text.count("\r") != text.count("\r\n"):
         return True
-    return any(c in text for c in _UNICODE_BREAKS)
+    return not text.isascii() and any(c in text for c in _UNICODE_BREAKS)
 
 
 def _document_starts(text: str) -> list[int]:
