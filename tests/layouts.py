@@ -194,6 +194,7 @@ def check_fidelity(original: str, converted: str, patches: dict[int, list[dict[s
 def allowed_lines(text: str, patches: dict[int, list[dict[str, Any]]]) -> set[int]:
     """0-based lines of ``text`` a conversion with these patches may rewrite."""
     raws = compose(text, "layout.yaml")
+    text_lines = text.splitlines()
     allowed: set[int] = set()
     for index, operations in patches.items():
         document = Document("layout.yaml", raws[index])
@@ -202,14 +203,14 @@ def allowed_lines(text: str, patches: dict[int, list[dict[str, Any]]]) -> set[in
             if operation["op"] == "add":
                 parent = document.node_at(path[:-1])
                 if parent is None or getattr(parent, "flow_style", False):
-                    allowed.update(_span(document, path[:-1]))
+                    allowed.update(_span(document, path[:-1], text_lines))
                 elif parent.value:  # a first key may be put before the first on its line
                     first = parent.value[0]
                     node = first[0] if isinstance(parent, MappingNode) else first
                     allowed.add(node.start_mark.line)
                     allowed.update(_flow_ancestors(document, path[:-1]))
                 continue
-            allowed.update(_span(document, path))
+            allowed.update(_span(document, path, text_lines))
             allowed.update(_flow_ancestors(document, path[:-1]))
     return allowed
 
@@ -227,15 +228,22 @@ def _path(document: Document, parts: tuple[str, ...]) -> tuple[str | int, ...]:
     return tuple(path)
 
 
-def _span(document: Document, path: tuple[str | int, ...]) -> set[int]:
+def _span(document: Document, path: tuple[str | int, ...], text_lines: list[str]) -> set[int]:
     """Lines of the deepest node along ``path`` that exists, from its key's line."""
     while path and document.node_at(path) is None:
         path = path[:-1]
     node = document.node_at(path)
     assert node is not None
     first = document.locate(path)[0] - 1 - document.line_offset
-    if node.start_mark.line < first:  # an alias to an anchor above: only its own line
-        return {first}
+    if node.start_mark.line < first:  # an alias to an anchor above: its key's line, and the
+        lines = {first}                 # alias's own when it is written below the key
+        after = first + 1
+        while after < len(text_lines) and text_lines[after].lstrip().startswith(("*", "#")):
+            lines.add(after)
+            if text_lines[after].lstrip().startswith("*"):
+                break
+            after += 1
+        return lines
     last = node.end_mark.line
     if isinstance(node, ScalarNode) and node.style not in ("|", ">"):
         last = node.end_mark.line
