@@ -377,7 +377,7 @@ def test_corpus_output_passes_validation():
         result = pipeline.convert_text(source.text, name)
         if result.errors:
             continue
-        checked = check_result(result, pipeline.wanted, toleration=DEFAULT_TOLERATION)
+        checked = check_result(result, pipeline.kinds, toleration=DEFAULT_TOLERATION)
         total.add(checked)
         if checked.violations:
             problems.append(describe(name, checked))

@@ -26,7 +26,7 @@ Both work on plain data (what :class:`porter.yamledit.documents.Document` builds
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, cast
@@ -659,10 +659,10 @@ def violations(data: Any, schema: bool = True, version: str | None = None,
 
 
 def plain_documents(text: str, name: str = "-",
-                    wanted: re.Pattern[str] | None = None) -> dict[int, Any]:
+                    wanted: Collection[str] | None = None) -> dict[int, Any]:
     """The plain data of the documents of a YAML stream, by index (raises InputError for bad
-    YAML). With ``wanted`` (a pattern such as :attr:`porter.engine.pipeline.Pipeline.wanted`), only
-    the documents whose text it matches are parsed, as the pipeline does."""
+    YAML). With ``wanted`` (kinds, such as :attr:`porter.engine.pipeline.Pipeline.kinds`), only
+    the documents that may be of those kinds are parsed, as the pipeline does."""
     from porter.yamledit.parsing import compose, segments
     from porter.yamledit.plaindata import build
 

@@ -62,6 +62,16 @@ def _files(results: Sequence[FileResult], check: bool, width: int | None) -> lis
     return _wrap(f"{'would change' if check else 'changed'}: {shown}{more}", width)
 
 
+def _rewritten(results: Sequence[FileResult], width: int | None) -> list[str]:
+    """Files where the fallback writer wrote documents (their layout may differ)."""
+    files = [r for r in results if r.redumped]
+    if not files:
+        return []
+    shown = ", ".join(f"{r.path} ({_plural(r.redumped, 'document')})" for r in files[:MAX_FILES])
+    more = f" and {len(files) - MAX_FILES} more" if len(files) > MAX_FILES else ""
+    return _wrap(f"written by ruamel.yaml, layout may differ: {shown}{more}", width)
+
+
 def render(results: Sequence[FileResult], written: str | None = None, *,
            check: bool = False, preflight: bool = False, width: int | None = WIDTH,
            diff: bool = False) -> str:
@@ -84,7 +94,8 @@ def render(results: Sequence[FileResult], written: str | None = None, *,
              + (f" ({written})" if written else "")
              + (f"; findings: {counts}" if counts else "; no findings")
              + (f" ({suppressed} suppressed)" if suppressed else ""))
-    lines = _wrap(head, width) + _table(results, width) + _files(results, check, width)
+    lines = _wrap(head, width) + _table(results, width) + _files(results, check, width) \
+        + _rewritten(results, width)
     step = _next_step(results, check or preflight, diff)
     if step:
         lines += _wrap(f"next: {step}", width)
