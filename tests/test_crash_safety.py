@@ -98,18 +98,23 @@ def test_output_files_keep_the_input_mode(tmp_path, monkeypatch):
     assert stat.S_IMODE((tmp_path / "out" / "web.yaml").stat().st_mode) == 0o750
 
 
-def test_a_write_error_is_one_line_and_the_other_files_go_on(tmp_path, monkeypatch):
-    (tmp_path / "in").mkdir()
-    shutil.copyfile(GOOD, tmp_path / "in" / "a.yaml")
-    shutil.copyfile(GOOD, tmp_path / "in" / "b.yaml")
+def _disk_full_for(monkeypatch, name: str) -> None:
+    """Writing the output file called ``name`` fails as on a full disk; the others succeed."""
     real = writing.write_atomic
 
     def full_disk(path, data, mode=None, **options):
-        if path.name == "a.yaml":
+        if path.name == name:
             raise OSError(28, "No space left on device")
         real(path, data, mode, **options)
 
     monkeypatch.setattr("porter.commands.convert.write_atomic", full_disk)
+
+
+def test_a_write_error_is_one_line_and_the_other_files_go_on(tmp_path, monkeypatch):
+    (tmp_path / "in").mkdir()
+    shutil.copyfile(GOOD, tmp_path / "in" / "a.yaml")
+    shutil.copyfile(GOOD, tmp_path / "in" / "b.yaml")
+    _disk_full_for(monkeypatch, "a.yaml")
     monkeypatch.chdir(tmp_path)
     result = invoke("convert", "in", "-o", "out", "-q", "-j", "1")
     assert result.exit_code == 2
@@ -477,14 +482,7 @@ def test_write_errors_are_not_input_errors_in_the_summary(tmp_path, monkeypatch)
     (tmp_path / "in").mkdir()
     shutil.copyfile(GOOD, tmp_path / "in" / "a.yaml")
     shutil.copyfile(GOOD, tmp_path / "in" / "b.yaml")
-    real = writing.write_atomic
-
-    def full_disk(path, data, mode=None, **options):
-        if path.name == "a.yaml":
-            raise OSError(28, "No space left on device")
-        real(path, data, mode, **options)
-
-    monkeypatch.setattr("porter.commands.convert.write_atomic", full_disk)
+    _disk_full_for(monkeypatch, "a.yaml")
     monkeypatch.chdir(tmp_path)
     result = invoke("convert", "in", "-o", "out", "-j", "1")
     assert result.exit_code == 2
