@@ -5,11 +5,15 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+import typer.core
 
-from porter.commands import check, convert, krm, post_render, preflight, report, rules
+from porter.commands import check, convert, images, krm, post_render, preflight, report, rules
+from porter.commands.conventions import PorterCommand, PorterGroup
 from porter.version import __version__
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+# add_completion: --install-completion / --show-completion for bash, zsh, fish, PowerShell
+app = typer.Typer(cls=PorterGroup, add_completion=True, no_args_is_help=True,
+                  pretty_exceptions_enable=False,
                   help="Port Linux-oriented Kubernetes workloads to Windows nodes.")
 
 
@@ -32,9 +36,15 @@ app.command()(check.check)
 app.command()(preflight.preflight)
 app.command("post-render")(post_render.post_render_command)
 app.command()(krm.krm)
+app.command()(images.images)
 app.command()(rules.rules)
 app.command()(rules.explain)
 app.add_typer(report.app, name="report")
+
+# Commands registered above (and any added later, above this line) follow porter's conventions.
+for _info in app.registered_commands:
+    if _info.cls in (None, typer.core.TyperCommand):
+        _info.cls = PorterCommand
 
 
 def main() -> None:

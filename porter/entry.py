@@ -13,4 +13,9 @@ def main() -> None:
         return
     from porter.cli import app
 
+    if sys.argv[1:2] == ["post-render"]:
+        from porter.commands.post_render import run_post_renderer
+
+        run_post_renderer(app)
+        return
     app()

@@ -78,3 +78,20 @@ def test_several_files_on_stdout_are_streamed_with_source_lines(tmp_path):
         + (b"" if r.converted.endswith("\n") else b"\n")
         for r in porter.convert_paths([tree]) if r.source is not None)
     assert out == expected
+
+
+def test_one_result_shape_for_text_and_paths(tmp_path):
+    """A broken file looks the same from convert_text and convert_paths: status error, the
+    reason in errors, the converted text its original."""
+    (tmp_path / "bad.yaml").write_text("kind: Pod\na: [\n")
+    (tmp_path / "ok.yaml").write_text((FIXTURES / "already-windows" / "input.yaml").read_text())
+    shutil.copyfile(FIXTURES / "quickstart" / "input.yaml", tmp_path / "web.yaml")
+    by_name = {r.path.rsplit("/", 1)[-1]: r for r in porter.convert_paths([tmp_path])}
+    for name, status in (("bad.yaml", "error"), ("ok.yaml", "ok"), ("web.yaml", "changed")):
+        from_text = porter.convert_text((tmp_path / name).read_text(), name=name)
+        for result in (by_name[name], from_text):
+            assert result.status == status and result.status is porter.Status(status)
+            assert (result.source is None) is False
+            assert [str(e).split(": ", 1)[1] for e in result.errors] == \
+                [str(e).split(": ", 1)[1] for e in from_text.errors]
+    assert by_name["bad.yaml"].converted == by_name["bad.yaml"].original

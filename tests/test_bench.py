@@ -54,3 +54,16 @@ def test_the_end_to_end_mode_runs_the_users_commands_on_real_trees(tmp_path):
     assert "peak RSS 10x files / 1x" in labels
     for command in ("compose bound", "-o DIR --jobs 2", "--in-place", "round trip"):
         assert f"  {command} " in out.stdout
+
+
+SCALING = BENCH.parent / "scaling.py"
+
+
+def test_scaling_benchmark_runs_each_case_at_three_sizes():
+    out = subprocess.run([sys.executable, str(SCALING), "--scale", "0.002"],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode in (0, 1), out.stderr  # 1: a MISS, which timings on CI may give
+    for case in ("(a)", "(b)", "(b')"):
+        assert case in out.stdout.splitlines(), out.stdout
+    assert out.stdout.count("  N=") == 9, out.stdout
+    assert out.stdout.count("time for 2x the input") == 3, out.stdout

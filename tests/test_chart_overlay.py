@@ -97,9 +97,10 @@ def test_hardcoded_linux_templates():
                for text in overlay.conflicts)
     lines = {c.pointer: c.line for c in overlay.template_only
              if c.resource == "DaemonSet/release-name-agent"}
-    assert lines["/spec/template/spec/hostPID"] == 16
-    assert lines["/spec/template/spec/nodeSelector/kubernetes.io~1os"] == 18
-    assert lines["/spec/template/spec/containers/0/volumeMounts/0/mountPath"] == 28
+    # A node agent by its shape (hostPID, /var/run), converted as its annotation asks.
+    assert lines["/spec/template/spec/hostPID"] == 17
+    assert lines["/spec/template/spec/nodeSelector/kubernetes.io~1os"] == 19
+    assert lines["/spec/template/spec/containers/0/volumeMounts/0/mountPath"] == 29
     assert any(c.resource == "CronJob/release-name-cleanup" for c in overlay.template_only)
 
 
@@ -133,3 +134,15 @@ def test_overlay_render_is_pure():
     overlay = overlay_of("legacy")
     assert values_overlay.render(overlay) == values_overlay.render(overlay)
     assert yaml.safe_load(values_overlay.render(overlay)) == {}
+
+
+def test_probes_past_the_time_budget_are_listed_not_dropped(monkeypatch):
+    from porter.charts import overlay as overlay_module
+
+    monkeypatch.setattr(overlay_module, "BUDGET_SECONDS", -1.0)
+    overlay = overlay_of("web")
+    assert overlay.entries == [] and overlay.tried == 0
+    assert len(overlay.skipped) == overlay.probes > 0
+    assert all("budget for probing ran out" in s.reason for s in overlay.skipped)
+    text = values_overlay.render(overlay)
+    assert f"# Values not probed ({overlay.probes} of {overlay.probes} candidates" in text

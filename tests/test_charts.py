@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import FIXTURES
+from helm_binaries import HELMS, helm_binary
 from typer.testing import CliRunner
 
 from porter.charts.manifests import split_rendered, stream
@@ -190,12 +191,11 @@ def _no_sdk(self) -> None:
     raise ImportError("helm_python")
 
 
-def test_notes_and_non_yaml_output_raise_nothing(tmp_path):
+def test_notes_are_passed_over_and_invalid_yaml_refused_as_helm_does(tmp_path):
     chart = tmp_path / "notes"
     (chart / "templates").mkdir(parents=True)
     (chart / "Chart.yaml").write_text("apiVersion: v2\nname: notes\nversion: 0.1.0\n")
     (chart / "templates" / "NOTES.txt").write_text("privileged: true {{ .Release.Name }}\n")
-    (chart / "templates" / "banner.txt").write_text("Thanks for installing: [ not yaml\n")
     (chart / "templates" / "pod.yaml").write_text(
         "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n"
         "    - name: c\n      image: mcr.microsoft.com/windows/nanoserver:ltsc2022\n")
@@ -203,8 +203,25 @@ def test_notes_and_non_yaml_output_raise_nothing(tmp_path):
     assert result.exit_code == 0, result.stderr
     report = json.loads((tmp_path / "r.json").read_text())
     assert all(f["file"].endswith("pod.yaml") for f in report["findings"])
-    assert "banner.txt: note: renders no YAML; passed over" in result.stderr
-    assert "NOTES" not in result.stdout and "banner" not in result.stdout
+    assert report["files"][0]["engine"].startswith("helm-python-sdk")
+    assert "NOTES" not in result.stdout
+    # A template that renders invalid YAML: Helm refuses the chart, and so does the SDK engine.
+    (chart / "templates" / "banner.txt").write_text("Thanks for installing: [ not yaml\n")
+    refused = invoke("convert", str(chart))
+    assert refused.exit_code == 2
+    assert "YAML parse error on notes/templates/banner.txt" in refused.stderr
+    assert refused.stdout == ""
+
+
+def test_library_chart_is_not_installable(tmp_path):
+    chart = tmp_path / "lib"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: lib\nversion: 0.1.0\n"
+                                      "type: library\n")
+    (chart / "templates" / "_helpers.tpl").write_text('{{- define "lib.name" -}}x{{- end }}\n')
+    result = invoke("convert", str(chart))
+    assert result.exit_code == 2
+    assert "library charts are not installable" in result.stderr
 
 
 def test_chart_only_flags_need_a_chart():
@@ -228,54 +245,24 @@ def test_split_rendered_orders_like_helm():
     assert stream(manifests[:1]) == "---\n# Source: c/templates/a.yaml\nkind: ConfigMap\n"
 
 
-FAKE_HELM = '''#!{python}
-"""A stand-in for `helm template` built on helm-python-sdk: checks porter's command line."""
-import json, sys
-from pathlib import Path
-from porter.charts.render import HelmSdk, RenderOptions
-args = sys.argv[1:]
-Path({log!r}).write_text(json.dumps(args))
-if args[0] != "template":
-    sys.exit("Error: unexpected command " + args[0])
-name, chart, rest = args[1], Path(args[2]), args[3:]
-files, sets, options = [], [], {{}}
-while rest:
-    flag, value, rest = rest[0], rest[1], rest[2:]
-    if flag == "--values":
-        files.append(Path(value))
-    elif flag == "--set":
-        sets.append(value)
-    else:
-        options[flag.lstrip("-").replace("-", "_")] = value
-try:
-    rendered = HelmSdk().render(chart, RenderOptions(tuple(files), tuple(sets), (),
-                                                     release_name=name, **options))
-except Exception as exc:
-    sys.exit("Error: " + str(exc).split(": error: ")[-1])
-sys.stdout.write(rendered.text)
-'''
-
-
-def test_helm_binary_engine(tmp_path, monkeypatch):
-    import os
-    import sys
-
-    log = tmp_path / "args.json"
-    fake = tmp_path / "bin" / "helm"
-    fake.parent.mkdir()
-    fake.write_text(FAKE_HELM.format(python=sys.executable, log=str(log)))
-    fake.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
+@HELMS
+def test_helm_binary_engine(helm_version, tmp_path, monkeypatch):
+    """The real Helm 3 and Helm 4 binaries render what the SDK renders, options passed."""
+    helm_path = helm_binary(helm_version)
+    monkeypatch.setenv("HELM_BIN", helm_path)  # as Helm sets it for a plugin
     monkeypatch.setenv("PORTER_HELM_ENGINE", "binary")
     values = tmp_path / "v.yaml"
     values.write_text("replicaCount: 2\n")
+    report = tmp_path / "r.json"
     args = ("convert", str(CHARTS / "web"), "-q", "--fail-on", "never", "-f", str(values),
             "--set", "service.port=81", "--namespace", "shop", "--kube-version", "v1.30.0")
-    binary = invoke(*args)
+    binary = invoke(*args, "--report", str(report))
     assert binary.exit_code == 0, binary.stderr
-    assert json.loads(log.read_text()) == [
-        "template", "release-name", str(CHARTS / "web"), "--namespace", "shop",
-        "--kube-version", "v1.30.0", "--values", str(values), "--set", "service.port=81"]
+    rendered = {d["kind"]: d for _, d in documents(binary.stdout)}
+    assert rendered["Deployment"]["spec"]["replicas"] == 2
+    assert rendered["Service"]["spec"]["ports"][0]["port"] == 81
+    engine = json.loads(report.read_text())["files"][0]["engine"]
+    assert engine.startswith(f"helm v{helm_version[-1]}.") and engine.endswith(f"({helm_path})")
     monkeypatch.setenv("PORTER_HELM_ENGINE", "sdk")
     assert binary.stdout == invoke(*args).stdout
     monkeypatch.setenv("PORTER_HELM_ENGINE", "binary")
@@ -283,3 +270,4 @@ def test_helm_binary_engine(tmp_path, monkeypatch):
     assert broken.exit_code == 2
     assert broken.stderr.splitlines()[0].startswith(
         f"{CHARTS / 'broken'}: error: chart failed to render (helm template): ")
+    assert "Use --debug flag" not in broken.stderr

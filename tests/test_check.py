@@ -85,9 +85,9 @@ def test_check_fails_on_findings_reaching_fail_on(tmp_path):
     assert invoke("check", str(path), "-q").exit_code == 0
     warned = invoke("check", str(path), "--fail-on", "warning")
     assert warned.exit_code == 1
-    assert warned.stdout == f"{path}:10:3: warning shutdown-signals " \
+    assert warned.stdout == f"{path}:10:3: warning shutdown-signals: " \
         "terminationGracePeriodSeconds: 60 assumes SIGTERM; Windows sends CTRL_SHUTDOWN_EVENT " \
-        "and gives processes about 5 s (hint: make the app handle console control events)\n"
+        "and gives processes about 5 s (make the app handle console control events)\n"
     assert "next: review the warnings (porter explain shutdown-signals)" in warned.stderr
 
 
@@ -96,7 +96,7 @@ def test_check_lists_changes_and_failing_findings():
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
     assert lines[0] == f"{ERRORS}: would change StatefulSet/ledger"
-    assert lines[1].startswith(f"{ERRORS}:17:7: error host-namespaces ")
+    assert lines[1].startswith(f"{ERRORS}:17:7: error host-namespaces: ")
     assert all(" error " in line for line in lines[1:])  # infos and warnings stay quiet
 
 
@@ -333,3 +333,27 @@ def test_pre_commit_hook_runs_porter_check(tmp_path):
                              capture_output=True, check=False, timeout=120)
     assert failing.returncode == 1
     assert failing.stdout.decode() == "web.yaml: would change Deployment/web\n"
+
+
+def test_check_passes_a_windows_ready_manifest_with_empty_resources(tmp_path: Path) -> None:
+    # Regression (issue 13): `resources: {}` and empty limits/requests were removed silently.
+    source = (FIXTURES / "layout-empty-resources" / "input.yaml").read_text()
+    ready = source.replace("          requests:\n            hugepages-2Mi: 64Mi\n",
+                           "          requests: {}\n")
+    assert ready != source
+    path = tmp_path / "ready.yaml"
+    path.write_text(ready)
+    done = subprocess.run([sys.executable, "-m", "porter", "check", str(path)],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "would change" not in done.stdout
+
+
+def test_summary_names_the_file_the_fallback_writer_wrote(tmp_path: Path) -> None:
+    path = copy(tmp_path, FIXTURES / "layout-explicit-key" / "input.yaml", "explicit.yaml")
+    done = subprocess.run([sys.executable, "-m", "porter", "convert", path.name],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "yaml-rewritten" in done.stderr
+    assert "written by ruamel.yaml, layout may differ: explicit.yaml (1 document)" in \
+        " ".join(done.stderr.split())

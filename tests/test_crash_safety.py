@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import shutil
 import signal
 import stat
@@ -20,7 +21,13 @@ from typer.testing import CliRunner
 from porter.cli import app
 from porter.engine.pipeline import Pipeline
 from porter.running import writing
-from porter.running.writing import BackupExists, keep_backup, safe_join, write_atomic
+from porter.running.writing import (
+    BackupExists,
+    ChangedMeanwhile,
+    keep_backup,
+    safe_join,
+    write_atomic,
+)
 
 runner = CliRunner()
 GOOD = FIXTURES / "quickstart" / "input.yaml"
@@ -91,24 +98,153 @@ def test_output_files_keep_the_input_mode(tmp_path, monkeypatch):
     assert stat.S_IMODE((tmp_path / "out" / "web.yaml").stat().st_mode) == 0o750
 
 
+def _disk_full_for(monkeypatch, name: str) -> None:
+    """Writing the output file called ``name`` fails as on a full disk; the others succeed
+    (the failure comes where the bytes are written: the temporary beside the target)."""
+    real = writing._temporary
+
+    def full_disk(beside, data, mode, sync, existing=None):
+        if beside.name == name:
+            raise OSError(28, "No space left on device")
+        return real(beside, data, mode, sync, existing)
+
+    monkeypatch.setattr(writing, "_temporary", full_disk)
+
+
 def test_a_write_error_is_one_line_and_the_other_files_go_on(tmp_path, monkeypatch):
     (tmp_path / "in").mkdir()
     shutil.copyfile(GOOD, tmp_path / "in" / "a.yaml")
     shutil.copyfile(GOOD, tmp_path / "in" / "b.yaml")
-    real = writing._temporary
-
-    def full_disk(beside, data, mode, sync):
-        if beside.name == "a.yaml":
-            raise OSError(28, "No space left on device")
-        return real(beside, data, mode, sync)
-
-    monkeypatch.setattr(writing, "_temporary", full_disk)
+    _disk_full_for(monkeypatch, "a.yaml")
     monkeypatch.chdir(tmp_path)
     result = invoke("convert", "in", "-o", "out", "-q", "-j", "1")
     assert result.exit_code == 2
     assert result.stderr == "in/a.yaml: error: cannot write out/a.yaml: No space left on " \
         "device\n"
     assert "kubernetes.io/os: windows" in (tmp_path / "out" / "b.yaml").read_text()
+
+
+def test_an_edit_made_while_porter_converts_is_never_lost(tmp_path, monkeypatch):
+    """Another process appends to the file between porter's read and its rename: the file is
+    left with that edit and porter says so (exit 2); the other files are rewritten."""
+    (tmp_path / "in").mkdir()
+    for name in ("a.yaml", "b.yaml"):
+        shutil.copyfile(GOOD, tmp_path / "in" / name)
+    real = writing._temporary
+    appended = b"# appended by another process\n"
+
+    def edit_meanwhile(beside, data, mode, sync, existing=None):
+        if beside.name == "a.yaml":  # after porter read it, before its rename
+            with open(beside, "ab") as stream:
+                stream.write(appended)
+        return real(beside, data, mode, sync, existing)
+
+    monkeypatch.setattr(writing, "_temporary", edit_meanwhile)
+    monkeypatch.chdir(tmp_path)
+    result = invoke("convert", "in", "--in-place", "-q", "-j", "1")
+    assert result.exit_code == 2
+    assert result.stderr == "in/a.yaml: error: in/a.yaml changed while porter converted it " \
+        "(another process wrote to it); it was left as it is now\n"
+    assert (tmp_path / "in" / "a.yaml").read_bytes() == GOOD.read_bytes() + appended
+    assert "kubernetes.io/os: windows" in (tmp_path / "in" / "b.yaml").read_text()
+    assert _temporaries(tmp_path) == []
+
+
+def test_write_atomic_checks_the_expected_bytes_just_before_the_rename(tmp_path):
+    path = tmp_path / "x.yaml"
+    path.write_bytes(b"old\n")
+    write_atomic(path, b"new\n", expect=b"old\n")
+    assert path.read_bytes() == b"new\n"
+    for changed in (b"new\n", b"new\nmore\n", b""):  # same size, longer, emptied
+        path.write_bytes(changed)
+        with pytest.raises(ChangedMeanwhile):
+            write_atomic(path, b"newer\n", expect=b"old\n")
+        assert path.read_bytes() == changed
+    assert _temporaries(tmp_path) == []
+
+
+def test_read_only_files_are_refused_unless_asked(tmp_path, monkeypatch):
+    (tmp_path / "in").mkdir()
+    locked, free = tmp_path / "in" / "locked.yaml", tmp_path / "in" / "free.yaml"
+    shutil.copyfile(GOOD, locked)
+    shutil.copyfile(GOOD, free)
+    locked.chmod(0o444)
+    monkeypatch.chdir(tmp_path)
+    result = invoke("convert", "in", "--in-place", "-q", "-j", "1")
+    assert result.exit_code == 2
+    assert result.stderr == "in/locked.yaml: error: read-only file (mode 0444); not " \
+        "rewritten (--rewrite-read-only rewrites it)\n"
+    assert locked.read_bytes() == GOOD.read_bytes()
+    assert "kubernetes.io/os: windows" in free.read_text()
+    forced = invoke("convert", "in", "--in-place", "-q", "--rewrite-read-only")
+    assert forced.exit_code == 0, forced.stderr
+    assert "kubernetes.io/os: windows" in locked.read_text()
+    assert stat.S_IMODE(locked.stat().st_mode) == 0o444
+    assert invoke("convert", "in", "--rewrite-read-only").exit_code == 2  # needs --in-place
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root may give files to another user")
+def test_in_place_keeps_owner_and_group(tmp_path, monkeypatch):
+    path = tmp_path / "app.yaml"
+    shutil.copyfile(GOOD, path)
+    os.chown(path, 1234, 5678)
+    monkeypatch.chdir(tmp_path)
+    result = invoke("convert", "app.yaml", "--in-place", "-q")
+    assert result.exit_code == 0, result.stderr
+    assert "kubernetes.io/os: windows" in path.read_text()
+    assert (path.stat().st_uid, path.stat().st_gid) == (1234, 5678)
+
+
+def test_owner_is_kept_where_permitted_and_the_write_goes_on_where_not(tmp_path, monkeypatch):
+    """A user who may not give the file back to its owner (not root) still gets it written,
+    with the group where the group can be kept."""
+    path = tmp_path / "app.yaml"
+    path.write_bytes(b"old\n")
+    calls: list[tuple[int, int]] = []
+
+    def chown(target, uid, gid):
+        calls.append((uid, gid))
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "chown", chown)
+    write_atomic(path, b"new\n")
+    assert path.read_bytes() == b"new\n"
+    status = path.stat()
+    assert calls == [(status.st_uid, status.st_gid), (-1, status.st_gid)]
+
+
+def test_a_fifo_at_an_output_path_is_never_opened(tmp_path):
+    """Opening a FIFO for writing waits for a reader forever: porter refuses it (a real
+    subprocess, with a timeout, so that a hang fails the test instead of stalling it)."""
+    (tmp_path / "in").mkdir()
+    for name in ("fifo.yaml", "good.yaml"):
+        shutil.copyfile(GOOD, tmp_path / "in" / name)
+    (tmp_path / "out").mkdir()
+    os.mkfifo(tmp_path / "out" / "fifo.yaml")
+    result = subprocess.run([sys.executable, "-m", "porter", "convert", "in", "-o", "out",
+                             "-q"], cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                            check=False)
+    assert result.returncode == 2
+    assert result.stderr == "in/fifo.yaml: error: --output target out/fifo.yaml exists and " \
+        "is not a regular file; not written\n"
+    assert stat.S_ISFIFO((tmp_path / "out" / "fifo.yaml").lstat().st_mode)
+    assert "kubernetes.io/os: windows" in (tmp_path / "out" / "good.yaml").read_text()
+
+
+def test_colliding_outputs_are_an_error_not_a_silent_overwrite(tmp_path, monkeypatch):
+    for tree in ("a", "b"):
+        (tmp_path / tree).mkdir()
+        shutil.copyfile(GOOD, tmp_path / tree / "x.yaml")
+    (tmp_path / "b" / "x.yaml").write_text(GOOD.read_text().replace("name: web", "name: b"))
+    monkeypatch.chdir(tmp_path)
+    result = invoke("convert", "a", "b", "-o", "out", "-j", "1")
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert lines[0] == "b/x.yaml: error: --output out/x.yaml was already written from " \
+        "a/x.yaml (both inputs have the path x.yaml below their root); not written"
+    assert "(1 written to out)" in result.stderr
+    written = (tmp_path / "out" / "x.yaml").read_text()
+    assert "kubernetes.io/os: windows" in written and "name: b" not in written
 
 
 # -- backups -------------------------------------------------------------------------------
@@ -343,3 +479,88 @@ def test_a_rename_that_fails_is_that_files_error_and_abandon_leaves_nothing(tmp_
     batch.abandon()
     assert (tmp_path / "b.yaml").read_bytes() == b"b\n"
     assert _temporaries(tmp_path) == []
+# -- I/O errors and interrupts -------------------------------------------------------------
+
+
+def _porter(*args: str, **options) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "porter", *args], capture_output=True,
+                          timeout=120, check=False, **options)
+
+
+def _big_tree(root: Path, files: int) -> None:
+    root.mkdir()
+    for number in range(files):
+        shutil.copyfile(GOOD, root / f"f{number:04}.yaml")
+
+
+def test_a_closed_pipe_is_quiet_and_not_a_success(tmp_path):
+    """``porter convert DIR | head -1`` and ``convert -`` whose reader stops early: no
+    traceback, no "internal error", no summary claiming success; exit status 2."""
+    _big_tree(tmp_path / "tree", 60)
+    stdin = (GOOD.read_text() + "---\n") * 2000
+    for args, data in ((["convert", "tree"], None), (["convert", "-"], stdin),
+                       (["post-render"], stdin), (["convert", "tree", "--diff"], None)):
+        process = subprocess.Popen([sys.executable, "-m", "porter", *args], cwd=tmp_path,
+                                   stdin=subprocess.PIPE if data else subprocess.DEVNULL,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        head = subprocess.Popen(["head", "-c", "10"], stdin=process.stdout,
+                                stdout=subprocess.PIPE)
+        process.stdout.close()  # only head holds the pipe: it ends when head does
+        _, stderr = process.communicate(data.encode() if data else None, timeout=120)
+        assert len(head.communicate(timeout=60)[0]) == 10, args
+        assert process.returncode == 2, (args, stderr)
+        assert b"error" not in stderr and b"Traceback" not in stderr, (args, stderr)
+        assert b"porter:" not in stderr, (args, stderr)  # no summary of a cut-off run
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_disk_names_the_output_and_exits_2(tmp_path):
+    shutil.copyfile(GOOD, tmp_path / "app.yaml")
+    (tmp_path / "full").symlink_to("/dev/full")
+    for args, message in (
+            (["--report", "/dev/full"], "cannot write /dev/full: No space left on device"),
+            (["--patch", "/dev/full"], "cannot write /dev/full: No space left on device"),
+            (["--kustomize", "full"], "cannot write full/kustomization.yaml: Not a directory"),
+            ([], "cannot write standard output: No space left on device")):
+        with open("/dev/full" if not args else os.devnull, "wb") as out:
+            result = subprocess.run([sys.executable, "-m", "porter", "convert", "app.yaml",
+                                     "-q", *args], cwd=tmp_path, stdout=out,
+                                    stderr=subprocess.PIPE, timeout=60, check=False)
+        assert result.returncode == 2, (args, result.stderr)
+        assert result.stderr.decode() == f"porter: error: {message}\n", args
+
+
+def test_write_errors_are_not_input_errors_in_the_summary(tmp_path, monkeypatch):
+    (tmp_path / "in").mkdir()
+    shutil.copyfile(GOOD, tmp_path / "in" / "a.yaml")
+    shutil.copyfile(GOOD, tmp_path / "in" / "b.yaml")
+    _disk_full_for(monkeypatch, "a.yaml")
+    monkeypatch.chdir(tmp_path)
+    result = invoke("convert", "in", "-o", "out", "-j", "1")
+    assert result.exit_code == 2
+    assert "1 not written (write errors)" in result.stderr
+    assert "input errors" not in result.stderr
+    assert "next: see the write errors above" in result.stderr
+
+
+def test_sigint_says_what_was_already_rewritten(tmp_path):
+    root = tmp_path / "tree"
+    _big_tree(root, 3000)
+    process = subprocess.Popen([sys.executable, "-m", "porter", "convert", str(root),
+                                "--in-place", "-j", "1", "-q"], stderr=subprocess.PIPE,
+                               text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and \
+            "kubernetes.io/os: windows" not in (root / "f0005.yaml").read_text():
+        time.sleep(0.02)  # interrupt once some files are rewritten
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    rewritten = sum("kubernetes.io/os: windows" in p.read_text() for p in root.iterdir())
+    assert 0 < rewritten < 3000, "the interrupt must land mid-run"
+    [line] = stderr.splitlines()
+    match = re.fullmatch(r"porter: interrupted after (\d+) files; (\d+) rewritten in place, "
+                         r"each whole \(the others were left as they were\)", line)
+    assert match, line
+    assert int(match[2]) == rewritten
+    assert _temporaries(root) == []

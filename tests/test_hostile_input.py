@@ -9,6 +9,7 @@ file must be left exactly as it was.
 from __future__ import annotations
 
 import codecs
+import itertools
 import os
 import re
 import shutil
@@ -494,13 +495,15 @@ def test_symlinks_and_symlink_loops_in_a_tree(tmp_path, monkeypatch):
     elsewhere.mkdir()
     shutil.copyfile(GOOD, elsewhere / "linked.yaml")
     (tree / "linked.yaml").symlink_to(elsewhere / "linked.yaml")
+    shutil.copyfile(GOOD, tree / "apps" / "real.yaml")
+    (tree / "inside.yaml").symlink_to(Path("apps") / "real.yaml")  # stays in the tree
     (tree / "linked-dir").symlink_to(elsewhere, target_is_directory=True)
     (tree / "apps" / "loop").symlink_to(tree, target_is_directory=True)  # a directory loop
     (tree / "a.yaml").symlink_to(tree / "b.yaml")
     (tree / "b.yaml").symlink_to(tree / "a.yaml")  # a file loop
     (tree / "dangling.yaml").symlink_to(tmp_path / "missing.yaml")
     monkeypatch.chdir(tmp_path)
-    result = invoke("convert", "tree", "-o", "out", "-q")
+    result = invoke("convert", "tree", "-o", "out", "-q", "--external-links")
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
         "tree/a.yaml: error: cannot read: Too many levels of symbolic links",
@@ -510,12 +513,74 @@ def test_symlinks_and_symlink_loops_in_a_tree(tmp_path, monkeypatch):
     written = sorted(p.relative_to(tmp_path / "out").as_posix()
                      for p in (tmp_path / "out").rglob("*"))
     # Linked files are read; linked directories are not followed (nor are loops).
-    assert written == ["apps", "apps/web.yaml", "linked.yaml"]
+    assert written == ["apps", "apps/real.yaml", "apps/web.yaml", "inside.yaml", "linked.yaml"]
     # In place, a linked file is rewritten through the link, which stays a link.
-    result = invoke("convert", "tree", "--in-place", "-q")
+    result = invoke("convert", "tree", "--in-place", "-q", "--external-links")
     assert result.exit_code == 2
-    assert (tree / "linked.yaml").is_symlink()
+    assert (tree / "linked.yaml").is_symlink() and (tree / "inside.yaml").is_symlink()
     assert "kubernetes.io/os: windows" in (elsewhere / "linked.yaml").read_text()
+
+
+def test_links_out_of_the_tree_are_neither_read_nor_rewritten(tmp_path, monkeypatch):
+    """A repository's ``deploy.yaml -> ../victim/x.yaml`` or ``-> /etc/passwd``: by default
+    porter reads nothing and writes nothing through a link leaving its input root."""
+    tree = _tree(tmp_path)
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    shutil.copyfile(GOOD, victim / "x.yaml")
+    secret = victim / "credentials"
+    secret.write_text("apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n"
+                      "stringData: {password: hunter2}\n")
+    (tree / "deploy.yaml").symlink_to(Path("..") / "victim" / "x.yaml")
+    (tree / "apps" / "secret.yaml").symlink_to(secret)
+    (tree / "inside.yaml").symlink_to(Path("apps") / "web.yaml")
+    monkeypatch.chdir(tmp_path)
+    before = {p: p.read_bytes() for p in victim.iterdir()}
+    for extra in (["--in-place"], ["-o", "out"], []):
+        result = invoke("convert", "tree", "-q", *extra)
+        assert result.exit_code == 2, result.stderr
+        assert sorted(result.stderr.splitlines()) == [
+            f"tree/apps/secret.yaml: error: symbolic link to {secret}, outside the input "
+            "tree; not read (porter reads and rewrites such files only with --external-links)",
+            f"tree/deploy.yaml: error: symbolic link to {victim / 'x.yaml'}, outside the "
+            "input tree; not read (porter reads and rewrites such files only with "
+            "--external-links)",
+        ]
+        assert "hunter2" not in result.stdout
+        assert {p: p.read_bytes() for p in victim.iterdir()} == before
+    assert "hunter2" not in "".join(p.read_text() for p in (tmp_path / "out").rglob("*.yaml"))
+    assert (tmp_path / "out" / "inside.yaml").is_file()  # a link within the tree is fine
+    # Named on the command line, the root is the file's directory.
+    named = invoke("convert", "tree/deploy.yaml", "--in-place", "-q")
+    assert named.exit_code == 2 and "outside the input tree" in named.stderr
+    assert {p: p.read_bytes() for p in victim.iterdir()} == before
+    # Asked for explicitly, the link is followed, and rewritten through.
+    allowed = invoke("convert", "tree/deploy.yaml", "--in-place", "-q", "--external-links")
+    assert allowed.exit_code == 0, allowed.stderr
+    assert (tree / "deploy.yaml").is_symlink()
+    assert "kubernetes.io/os: windows" in (victim / "x.yaml").read_text()
+
+
+def test_a_link_swapped_in_after_reading_is_not_written_through(tmp_path, monkeypatch):
+    """The check is made again just before writing, not only when the tree is walked."""
+    from porter.commands import convert as command
+    _tree(tmp_path)
+    victim = tmp_path / "victim.yaml"
+    shutil.copyfile(GOOD, victim)
+    real = command._write_one
+
+    def swap_then_write(result, targets):
+        path = Path(result.path)
+        path.unlink()
+        path.symlink_to(victim)
+        return real(result, targets)
+
+    monkeypatch.setattr(command, "_write_one", swap_then_write)
+    monkeypatch.chdir(tmp_path)
+    result = invoke("convert", "tree", "--in-place", "-q", "-j", "1")
+    assert result.exit_code == 2
+    assert "outside the input tree; not rewritten" in result.stderr
+    assert victim.read_bytes() == GOOD.read_bytes()
 
 
 def test_pipes_devices_and_sockets_are_never_read(tmp_path, monkeypatch):
@@ -602,3 +667,232 @@ def test_output_directory_inside_the_input_tree_and_over_the_input(tmp_path, mon
     here = invoke("convert", "app.yaml", "-o", ".", "-q")
     assert here.exit_code == 2
     assert (tmp_path / "app.yaml").read_bytes() == GOOD.read_bytes()
+
+
+# -- everything porter reads is bounded (configuration, KRM, values) ------------------------
+
+def _bomb(key: str, indent: str = "") -> str:
+    """``key:`` holding ten levels of nine aliases (9**10 nodes expanded), at ``indent``."""
+    children = ["l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    children += [f"l{n}: &l{n} [" + ", ".join([f"*l{n - 1}"] * 9) + "]" for n in range(1, 10)]
+    return f"{indent}{key}:\n" + "".join(f"{indent}  {child}\n" for child in children)
+
+
+def _porter(*args: str, stdin: bytes = b"", cwd: Path | None = None, timeout: float = 60):
+    return subprocess.run([sys.executable, "-m", "porter", *args], input=stdin, cwd=cwd,
+                          capture_output=True, timeout=timeout, check=False)
+
+
+def test_an_alias_bomb_in_porter_yaml_is_refused_in_bounded_time(tmp_path):
+    """porter.yaml is read from the working directory: a pull request can plant one."""
+    (tmp_path / "porter.yaml").write_text("options:\n  images:\n" + _bomb("map", "    "))
+    shutil.copyfile(GOOD, tmp_path / "app.yaml")
+    started = time.monotonic()
+    result = _porter("convert", "app.yaml", cwd=tmp_path)
+    assert time.monotonic() - started < 30
+    assert result.returncode == 2
+    [line] = result.stderr.decode().splitlines()
+    assert re.fullmatch(r"porter\.yaml:\d+:\d+: error: aliases in this file expand to more "
+                        r"than 100,000 nodes \(alias bomb\?\); refusing the document", line), line
+
+
+def test_a_large_porter_yaml_loads_in_seconds(tmp_path):
+    """A 20 MB porter.yaml (a huge image map) is read by libyaml, not the pure-Python
+    reader that took minutes."""
+    entries = "".join(f"      registry.example.com/team/image-{n}: "
+                      f"mcr.microsoft.com/windows/servercore/iis:{n}\n" for n in range(250_000))
+    (tmp_path / "porter.yaml").write_text("options:\n  images:\n    map:\n" + entries)
+    assert (tmp_path / "porter.yaml").stat().st_size > 20 << 20
+    shutil.copyfile(GOOD, tmp_path / "app.yaml")
+    started = time.monotonic()
+    result = _porter("convert", "app.yaml", "-q", cwd=tmp_path, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert time.monotonic() - started < 60
+
+
+def test_config_is_read_like_the_manifests(tmp_path):
+    from porter.engine.config import load_config
+    from porter.errors import ConfigError
+    path = tmp_path / "porter.yaml"
+    for text, message in (
+            ("fail-on: " + "9" * 5000 + "\n", "porter.yaml:1:10: error: integer of 5,000 "
+             "characters: more digits than porter reads (4,300, Python's limit)"),
+            ("disable: []\n---\ndisable: []\n", "porter.yaml:3:1: error: a second YAML "
+             "document where one is expected"),
+            ("disable: [a\n", "porter.yaml:2:1: error: invalid YAML: did not find expected "
+             "',' or ']' (while parsing a flow sequence at line 1)")):
+        path.write_text(text)
+        with pytest.raises(ConfigError) as caught:
+            load_config(path, required=True)
+        assert str(caught.value).replace(str(path), "porter.yaml") == message
+
+
+def _resource_list(function_config: str, items: str = "") -> str:
+    return ("{\"apiVersion\": \"config.kubernetes.io/v1\", \"kind\": \"ResourceList\", "
+            f"\"items\": [{items}], \"functionConfig\": {function_config}}}\n")
+
+
+def test_krm_alias_bombs_and_deep_nesting_are_refused(tmp_path):
+    """A ResourceList starting with ``{`` is still YAML (flow style, aliases allowed)."""
+    flow_bomb = "{\"kind\": \"ConfigMap\", \"data\": {\"l0\": &l0 [a, a, a, a, a, a, a, a, a], " + \
+        ", ".join(f"\"l{n}\": &l{n} [" + ", ".join([f"*l{n - 1}"] * 9) + "]"
+                  for n in range(1, 10)) + "}}"
+    deep = "[" * 900 + "]" * 900
+    pod = ("{\"apiVersion\": \"v1\", \"kind\": \"Pod\", \"metadata\": {\"name\": \"p\", "
+           "\"annotations\": {\"n\": %s}}, \"spec\": {\"containers\": [{\"name\": \"c\", "
+           "\"image\": \"nginx\"}]}}")
+    cases = {
+        "functionConfig bomb": _resource_list(flow_bomb),
+        "spec bomb": _resource_list("{\"kind\": \"Porter\", \"spec\": {\"options\": "
+                                    + flow_bomb[len("{\"kind\": \"ConfigMap\", \"data\": "):]
+                                    + "}"),
+        "deep item": _resource_list("{}", pod % deep),
+        "big integer": _resource_list("{}", pod % ("9" * 5000)),
+    }
+    for name, text in cases.items():
+        started = time.monotonic()
+        result = _porter("krm", stdin=text.encode())
+        assert time.monotonic() - started < 30, name
+        assert result.returncode == 2, (name, result.stderr)
+        [line] = result.stderr.decode().splitlines()
+        assert ERROR_LINE.match(line) and line.startswith("<stdin>:"), (name, line)
+        assert "Traceback" not in line and "RecursionError" not in line
+        assert result.stdout == b""
+
+
+def test_an_alias_bomb_in_a_values_file_is_refused(tmp_path):
+    from porter.charts.values import read_values_file
+    from porter.errors import InputError
+    path = tmp_path / "values.yaml"
+    path.write_text(_bomb("bomb"))
+    started = time.monotonic()
+    with pytest.raises(InputError) as caught:
+        read_values_file(path)
+    assert time.monotonic() - started < 10
+    assert "values file: aliases in this file expand to more than" in str(caught.value)
+    # What Helm reads, porter reads: tpl strings, and a repeated key's last value.
+    path.write_text("name: release-{{ .Release.Name }}\nreplicas: 1\nreplicas: 2\n")
+    assert read_values_file(path) == {"name": "release-{{ .Release.Name }}", "replicas": 2}
+
+
+# -- linear algorithms ---------------------------------------------------------------------
+
+
+def test_appending_to_a_list_of_equal_items_is_linear():
+    """N equal tolerations and one appended: difflib took 150 s at 20,000 items."""
+    from porter.yamledit.diffing import diff
+    item = {"key": "dedicated", "operator": "Exists"}
+    for n in (20_000, 200_000):
+        old = {"tolerations": [dict(item) for _ in range(n)]}
+        new = {"tolerations": [dict(item) for _ in range(n)] + [{"key": "os"}]}
+        started = time.monotonic()
+        ops = diff(old, new)
+        assert time.monotonic() - started < 10 * n / 20_000
+        assert [op.to_json() for op in ops] == [
+            {"op": "add", "path": f"/tolerations/{n}", "value": {"key": "os"}}]
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_the_long_list_diff_turns_old_into_new(seed, monkeypatch):
+    """The greedy matching of long lists, forced on small ones: its operations, applied,
+    give the new list, and every kept item keeps its order."""
+    import random
+
+    import jsonpatch
+
+    from porter.yamledit import diffing
+    monkeypatch.setattr(diffing, "SMALL_MIDDLE", 0)
+    rnd = random.Random(seed)
+    old = [rnd.choice("abcd") for _ in range(rnd.randint(1, 30))]
+    new = [x for x in old if rnd.random() > 0.3]
+    for _ in range(rnd.randint(0, 8)):
+        new.insert(rnd.randint(0, len(new)), rnd.choice("abcde"))
+    new = new or ["z"]
+    kept = diffing._kept_items(old, new)
+    assert all(a < c and b < d for (a, b), (c, d) in itertools.pairwise(kept))
+    ops = [op.to_json() for op in diffing.diff({"l": old}, {"l": new})]
+    assert jsonpatch.apply_patch({"l": old}, ops) == {"l": new}
+
+
+def test_source_ranges_are_linear_in_documents():
+    from porter.charts.manifests import source_at, source_ranges
+    text = "".join(f"---\n# Source: c/templates/t{n}.yaml\nkind: Pod\nmetadata:\n  name: "
+                   f"p{n}\n" for n in range(100_000))
+    started = time.monotonic()
+    ranges = source_ranges(text)
+    found = [source_at(ranges, line) for line in range(3, 500_000, 997)]
+    assert time.monotonic() - started < 20
+    assert len(ranges) == 100_000
+    assert ranges[-1].first == 499_996 and ranges[-1].source == "c/templates/t99999.yaml"
+    assert all(f is not None and f.first <= line <= f.last
+               for f, line in zip(found, range(3, 500_000, 997), strict=True))
+
+
+# -- big integers, odd encodings, odd names, binary stdin, unreadable foreign kinds -----------
+
+
+def test_an_integer_over_python_s_limit_is_a_located_error_for_its_document(tmp_path,
+                                                                             monkeypatch):
+    content = (POD + "---\n" + POD.replace("runAsUser: 1000", "runAsUser: " + "9" * 5000))
+    result = run_with_good_file(tmp_path, monkeypatch, "big.yaml", content.encode())
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "big.yaml:21:18: error: integer of 5,000 characters: more digits than porter reads "
+        "(4,300, Python's limit)"]
+    assert "internal" not in result.stderr
+
+
+def test_utf16_cut_short_is_not_called_binary(tmp_path, monkeypatch):
+    content = POD.encode("utf-16-le") + b"\n"  # one byte too many
+    result = run_with_good_file(tmp_path, monkeypatch, "odd.yaml", content)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"odd.yaml:11:1: error: UTF-16-LE text cut short: {len(content):,} bytes, not a whole "
+        "number of characters"]
+
+
+def test_a_file_name_with_a_newline_stays_on_one_line(tmp_path, monkeypatch):
+    name = "evil\nfake.yaml:1:1: error: forged.yaml"
+    result = run_with_good_file(tmp_path, monkeypatch, name, b"kind: [\n")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "evil\\nfake.yaml:1:1: error: forged.yaml:2:1: error: invalid YAML: did not find "
+        "expected node content (while parsing a flow node at line 2)"]
+
+
+def test_binary_stdin_is_given_back_by_convert_as_by_post_render():
+    data = b"apiVersion: v1\nkind: Pod\x00\n"
+    for command in (["convert", "-"], ["post-render"]):
+        result = _porter(*command, "-q", stdin=data)
+        assert result.returncode == 2, command
+        assert result.stdout == data, command
+        assert result.stderr.decode() == "<stdin>:2:10: error: binary file (NUL byte), not " \
+            "YAML text\n"
+
+
+def test_an_unreadable_foreign_kind_is_still_reported_not_examined(tmp_path, monkeypatch):
+    rollout = ("apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata:\n  name: r\n"
+               + _bomb("labels", "  ") +
+               "spec:\n  template:\n    spec:\n      containers:\n      - {name: c, "
+               "image: nginx}\n")
+    result = run_with_good_file(tmp_path, monkeypatch, "rollout.yaml", rollout.encode(),
+                                "--report", "findings.txt")
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "out" / "rollout.yaml").read_text() == rollout
+    report = (tmp_path / "findings.txt").read_text()
+    assert "rollout.yaml:1:1: info not-examined Rollout (argoproj.io/v1alpha1) is not a " \
+        "workload kind porter converts, and porter could not read it (aliases in this file " \
+        "expand to more than 100,000 nodes (alias bomb?); refusing the document)" in report
+
+
+def test_rendered_charts_and_chart_metadata_are_read_bounded(tmp_path):
+    from porter.charts.manifests import split_rendered
+    from porter.charts.templates import _subchart_directory
+    bomb = "apiVersion: v1\nkind: ConfigMap\n" + _bomb("data")
+    started = time.monotonic()
+    manifests, not_yaml = split_rendered({"c/templates/bomb.yaml": bomb})
+    assert not_yaml == ["c/templates/bomb.yaml"] and manifests == []
+    (tmp_path / "charts").mkdir()
+    (tmp_path / "Chart.yaml").write_text("name: c\n" + _bomb("dependencies"))
+    assert _subchart_directory(tmp_path, "sub") is None
+    assert time.monotonic() - started < 10

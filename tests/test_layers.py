@@ -7,6 +7,7 @@ The layers, lowest first (README, "Architecture"):
 - ``porter.errors``, ``porter.version``: the user-facing error types, the version.
 - ``porter.kube``: workloads, pod specs, resource identity, scheduling, Windows versions and
   the API server's Windows rules.
+- ``porter.images``: image references, the registry client, the image caches (no engine).
 - ``porter.engine``: transform protocol, registry, config, findings, pipeline, suppression.
 - ``porter.transforms``: the built-in transforms (the top-level ``transforms/`` folder).
 - features, independent of each other: ``porter.charts``, ``porter.preflight``, ``porter.krm``.
@@ -32,6 +33,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("porter.yamledit",),
     ("porter.errors", "porter.version"),
     ("porter.kube",),
+    ("porter.images",),
     ("porter.engine",),
     ("porter.transforms",),
     ("porter.charts", "porter.preflight", "porter.krm"),

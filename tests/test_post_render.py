@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 from conftest import FIXTURES, ROOT
 from typer.testing import CliRunner
@@ -15,6 +16,14 @@ from typer.testing import CliRunner
 from porter.cli import app
 
 runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _report_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Where post-render, run with stderr not a terminal (as Helm runs it), writes findings."""
+    path = tmp_path / "state" / "post-render.txt"
+    monkeypatch.setenv("PORTER_POST_RENDER_REPORT", str(path))
+    return path
 ANNOTATION = "postrenderer.helm.sh/postrender-filename"
 
 HELM3 = """\
@@ -88,9 +97,12 @@ def test_helm3_stream_findings_name_the_template(tmp_path):
     assert "kubernetes.io/os: windows" in result.stdout
     findings = json.loads(report.read_text())["findings"]
     privileged = next(f for f in findings if f["rule"] == "privileged-container")
-    assert privileged["file"] == "web/templates/deployment.yaml"
+    # No chart at hand: the line is the stream's, the file says so, the hint names the template.
+    assert privileged["file"] == "<stdin>"
     assert privileged["line"] == 25
-    assert "line 25 is in the manifests Helm passed on standard input" in privileged["hint"]
+    assert "from template web/templates/deployment.yaml; line 25 is in the manifests Helm " \
+        "passed on standard input" in privileged["hint"]
+    assert "Helm 3 passes no hooks to a post-renderer" in result.stderr
     assert "porter: 1 file" in result.stderr
 
 
@@ -109,8 +121,10 @@ def test_helm4_annotation_kept_and_used():
 
 def test_helm4_findings_name_the_template(tmp_path):
     report = tmp_path / "r.txt"
-    run("post-render", "-q", "--report", str(report), stdin=HELM4)
-    assert report.read_text().startswith("web/templates/deployment.yaml:")
+    result = run("post-render", "-q", "--report", str(report), stdin=HELM4)
+    assert report.read_text().startswith("<stdin>:")
+    assert "from template web/templates/deployment.yaml" in report.read_text()
+    assert "Helm 3" not in result.stderr  # Helm 4 passes hooks: no note
 
 
 def test_bad_input_is_echoed_never_empty():
@@ -148,3 +162,17 @@ def test_convert_dash_is_a_post_renderer_too():
     assert result.exit_code == 0
     assert ANNOTATION in result.stdout and "porter" not in result.stdout
     assert Path(FIXTURES).is_dir()
+
+
+def test_bad_option_still_echoes_the_input():
+    done = subprocess.run([sys.executable, "-m", "porter", "post-render", "--no-such-option"],
+                          input=HELM4.encode(), capture_output=True, timeout=120, check=False)
+    assert done.returncode == 2
+    assert done.stdout == HELM4.encode()
+    assert b"--no-such-option" in done.stderr
+
+
+def test_run_by_helm_findings_go_to_a_report_file(_report_file):
+    result = run("post-render", stdin=HELM4)
+    assert result.exit_code == 1
+    assert "privileged-container" in _report_file.read_text()

@@ -138,15 +138,39 @@ def test_remove_key_with_a_nested_block_value() -> None:
 
 
 def test_remove_first_key_of_a_mapping_on_a_dash_line() -> None:
-    text = y("items:", "- name: x", "  a: 1", "  b: 2")
+    # The dash stays alone on its line: the next key's line (and its comment) is untouched.
+    text = y("items:", "- name: x  # gone", "  a: 1   # kept", "  b: 2")
     out = splice(text, lambda d: d["items"][0].pop("name"))
-    assert out == y("items:", "- a: 1", "  b: 2")
+    assert out == y("items:", "-", "  a: 1   # kept", "  b: 2")
 
 
 def test_remove_first_keys_of_a_mapping_on_a_dash_line() -> None:
     text = y("items:", "- name: x", "  a: 1", "  b: 2")
     out = splice(text, lambda d: (d["items"][0].pop("name"), d["items"][0].pop("a")))
-    assert out == y("items:", "- b: 2")
+    assert out == y("items:", "-", "  b: 2")
+
+
+def test_remove_first_key_on_a_dash_line_and_add_first() -> None:
+    text = y("items:", "- name: x", "  b: 2")
+    out = splice(text, lambda d: (d["items"][0].pop("name"),
+                                  put(d["items"][0], "a", 1)))
+    assert out == y("items:", "-", "  a: 1", "  b: 2")
+
+
+def test_replaced_block_value_keeps_the_comment_on_its_key_line() -> None:
+    text = y("sc:   # pod settings", "  u: 1", "  g: 2", "n: 1")
+    assert splice(text, lambda d: d.update(sc={"w": {"x": "z"}})) == \
+        y("sc:   # pod settings", "  w:", "    x: z", "n: 1")
+    assert splice(text, lambda d: d.update(sc={})) == y("sc: {}   # pod settings", "n: 1")
+
+
+def test_new_keys_go_after_commented_out_entries() -> None:
+    text = y("spec:", "  volumes:", "  - name: a", "  # - name: cache", "  #   emptyDir: {}",
+             "", "# about the next document")
+    out = splice(text, lambda d: d["spec"].update(tolerations=[1]))
+    assert out == y("spec:", "  volumes:", "  - name: a", "  # - name: cache",
+                    "  #   emptyDir: {}", "  tolerations:", "  - 1", "",
+                    "# about the next document")
 
 
 def test_remove_several_consecutive_keys() -> None:
@@ -301,7 +325,7 @@ def test_flow_mapping_gains_a_key() -> None:
 
 def test_flow_mapping_loses_a_key() -> None:
     text = y("sel: {x: 1, 'y': 2}  # keep")
-    assert splice(text, lambda d: d["sel"].pop("x")) == y('sel: {"y": 2}  # keep')
+    assert splice(text, lambda d: d["sel"].pop("x")) == y("sel: {'y': 2}  # keep")
 
 
 def test_flow_sequence_additions_and_removals() -> None:
@@ -464,7 +488,6 @@ def test_edits_on_shared_nodes_raise(text: str, edit: EditFn, path: tuple[str, .
     (y("a: &p /data", "b: *p"), lambda d: d.update(a="C:"), ("a",)),
     (y("a: &p /data", "b: *p"), lambda d: d.pop("a"), ("a",)),
     (y("l:", "- &p x", "- *p"), lambda d: d["l"].__setitem__(0, "y"), ("l", 0)),
-    (y("a: {x: &p 1, y: 2}", "b: *p"), lambda d: d["a"].update(z=3), ("a",)),
     (y("s:", "  a: &p {t: 1}", "c: *p"), lambda d: d.pop("s"), ("s",)),
     (y("s:", "  a: &p 1", "c: *p"), lambda d: d.update(s="x"), ("s",)),
     (y("base: &b {p: 1}", "m:", "  <<: *b"), lambda d: d.pop("base"), ("base",)),
@@ -488,7 +511,10 @@ def test_rewriting_an_aliased_anchor_raises(text: str, edit: EditFn,
     (y("x: &u 1000", "s:", "  b: *u", "c: 1"), lambda d: d.pop("s"), y("x: &u 1000", "c: 1")),
     (y("x: &u {p: 1}", "s:", "  b: *u", "c: 1"), lambda d: d.update(s=[1]),
      y("x: &u {p: 1}", "s:", "  - 1", "c: 1")),
-    (y("s: {a: &u 1, b: *u}"), lambda d: d["s"].update(z=1), y("s: {a: 1, b: 1, z: 1}")),
+    # entries added to a flow collection leave its anchors and aliases in place
+    (y("s: {a: &u 1, b: *u}"), lambda d: d["s"].update(z=1), y("s: {a: &u 1, b: *u, z: 1}")),
+    (y("a: {x: &p 1, y: 2}", "b: *p"), lambda d: d["a"].update(z=3),
+     y("a: {x: &p 1, y: 2, z: 3}", "b: *p")),
 ])
 def test_edits_at_an_alias_or_an_unused_anchor(text: str, edit: EditFn, expected: str) -> None:
     assert splice(text, edit) == expected
@@ -616,3 +642,13 @@ def test_kept_quote_styles_read_back(text: str) -> None:
 def test_non_string_scalars() -> None:
     assert [scalar(v) for v in (None, True, False, 0, 1000, 1.5)] == \
         ["null", "true", "false", "0", "1000", "1.5"]
+
+
+def test_comments_introducing_the_next_key_stay_before_it() -> None:
+    # A real kubernetes/website manifest: the comments describe nodeSelector, not the
+    # tolerations above them, so a new toleration goes before them.
+    text = y("spec:", "  tolerations:", "  - key: a", "  # the node selector varies",
+             "  nodeSelector: {x: y}")
+    out = splice(text, lambda d: d["spec"]["tolerations"].append({"key": "os"}))
+    assert out == y("spec:", "  tolerations:", "  - key: a", "  - key: os",
+                    "  # the node selector varies", "  nodeSelector: {x: y}")

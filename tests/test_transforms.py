@@ -266,3 +266,24 @@ def test_a_splicer_bug_falls_back_to_the_ruamel_writer(monkeypatch):
     data, _, result = convert(pod("containers: [{name: a, image: i}]\n"))
     assert result.redumped == 1
     assert data["spec"]["os"] == {"name": "windows"}
+
+
+def test_resource_limits_removes_only_what_it_reports() -> None:
+    # Regression (issue 13): empty resources, limits and requests were deleted silently, so a
+    # Windows-ready manifest "would change" under porter check.
+    empty = pod("""
+        containers:
+        - name: a
+          image: x
+          resources: {}
+        - name: b
+          image: x
+          resources:
+            limits: {}
+            requests: {hugepages-2Mi: 1Gi}
+    """)
+    result = Pipeline(Config(only=frozenset({"resource-limits"}))).convert_text(empty, "t.yaml")
+    assert [f.rule for f in result.findings] == ["hugepages"]
+    spec = yaml.safe_load(result.converted)["spec"]
+    assert spec["containers"][0]["resources"] == {}
+    assert spec["containers"][1]["resources"] == {"limits": {}}

@@ -20,7 +20,7 @@ does not make a forbidden ``securityContext`` field it left behind acceptable.
 
 from __future__ import annotations
 
-import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,7 +63,7 @@ class Checked:
         self.preexisting += other.preexisting
 
 
-def _documents(text: str, name: str, wanted: re.Pattern[str] | None) -> list[Document]:
+def _documents(text: str, name: str, wanted: Collection[str] | None) -> list[Document]:
     raws = compose(text, name) if wanted is None else \
         [raw for piece in segments(text, name, wanted) for raw in piece.documents or ()]
     return [Document(name, raw) for raw in raws]
@@ -104,10 +104,11 @@ def _excuse(findings: list[Finding], violation: Violation) -> str | None:
     return None
 
 
-def check_result(result: FileResult, wanted: re.Pattern[str] | None = None,
-                 schema: bool = True) -> Checked:
+def check_result(result: FileResult, wanted: Collection[str] | None = None,
+                 schema: bool = True, toleration: dict[str, str] | None = None) -> Checked:
     """Validate every document of ``result.converted`` (those ``wanted`` matches, if given):
-    the Windows rules for every pod spec, the schema for every document porter changed."""
+    the Windows and scheduling rules for every pod spec (``toleration``: the taint each
+    Windows pod must tolerate), the schema for every document porter changed."""
     checked = Checked()
     before = {d.index: d for d in _documents(result.original, result.path, wanted)}
     after = _documents(result.converted, result.path, wanted)
@@ -118,7 +119,7 @@ def check_result(result: FileResult, wanted: re.Pattern[str] | None = None,
         mine = findings.get(index, [])
         checked.documents += 1
         checked.pod_specs += sum(1 for _ in plain_pod_specs(data))
-        found = windows_violations(data)
+        found = windows_violations(data, toleration)
         old = before[index].data if index in before else None
         if schema and old != data and has_schema(data):
             checked.schema_checked += 1

@@ -4,7 +4,9 @@ Process isolation needs the image's Windows build to equal the node's: a Windows
 2016 image runs nowhere porter targets, an ``ltsc2019`` image does not start on a 2022 node,
 and a Linux image does not run on Windows at all. porter reads the build from the image
 reference (``ltsc2019``, ``1809``, ``10.0.20348`` ...), rewrites images through a map you
-give it, and reports the rest.
+give it, and reports the rest. With resolution on (``--resolve-images``, ``images: {resolve:
+true}``) the registry's answer replaces that guess: the platforms of the image index (or of a
+single image's config blob) say whether a ``windows/amd64`` entry of the target build exists.
 
 Options:
   map: image (or repository, matched before ``:`` or ``@``) -> replacement image.
@@ -16,12 +18,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 from porter.engine.findings import Severity
 from porter.engine.transform import Context, PodSpecTransform, Rule
-from porter.kube.windows_versions import WINDOWS_HINTS, image_version
+from porter.images.facts import ImageFacts, Platform
+from porter.kube.windows_versions import (
+    TARGETS,
+    VERSIONS,
+    WINDOWS_HINTS,
+    WindowsVersion,
+    image_version,
+)
 from porter.kube.workloads import PodSpec
+from porter.yamledit.documents import Document
 
 _VC = ("Windows container version compatibility (process isolation: build must match); "
        "AKS Windows best practices")
@@ -128,6 +137,83 @@ MAPPED = Rule(
     source="porter configuration",
 )
 
+NO_WINDOWS = Rule(
+    code="image-no-windows-platform",
+    severity=Severity.ERROR,
+    summary="The registry lists no windows/amd64 platform for the image.",
+    doc="""
+    Converts: nothing.
+
+    Why: a Windows node pulls the ``windows/amd64`` entry of an image index (or a
+    single-platform image whose config says ``windows``); without one the pull fails with
+    "no matching manifest for windows/amd64 ... in the manifest list entries" and the pod
+    never starts. porter asked the registry (``--resolve-images``), so this is a fact.
+
+    Example: ``redis:7``, whose index lists only ``linux/amd64``, ``linux/arm64/v8`` ...
+
+    Cannot convert: the image; build a Windows image (on the target's base image) and map it
+    (option ``images.map``), or keep the workload on Linux (annotation
+    ``winporter.dev/keep-on-linux: "true"``).
+
+    Source: OCI image index (``manifests[].platform``: ``os``, ``architecture``,
+    ``os.version``); Kubernetes Windows user guide.
+    """,
+    source="https://github.com/opencontainers/image-spec/blob/main/image-index.md",
+)
+NO_BUILD = Rule(
+    code="image-windows-build-missing",
+    severity=Severity.ERROR,
+    summary="The image has Windows builds, none for the target nodes' Windows version.",
+    doc="""
+    Converts: nothing (use the option ``map``, or choose the ``--target-windows`` it names).
+
+    Why: with process isolation the image's Windows build (``os.version`` of its index entry,
+    such as ``10.0.17763.5329``) must equal the node's (``10.0.20348`` for Windows Server
+    2022). The registry lists the image's Windows builds, and none is the target's, so the
+    container is blocked on these nodes.
+
+    Example: an index with only ``windows/amd64 10.0.17763`` on ``ltsc2022`` nodes.
+
+    Cannot convert: the image; publish a build for the target (or a tag that has one), or
+    run nodes of a build the image has and set ``--target-windows`` to it.
+
+    Source: OCI image index (``platform.os.version``); Windows container version
+    compatibility.
+    """,
+    source=_VC_URL,
+)
+UNRESOLVED = Rule(
+    code="image-unresolved",
+    severity=Severity.WARNING,
+    summary="The registry could not be asked about the image; the verdict is a guess from its "
+            "name.",
+    doc="""
+    Converts: nothing.
+
+    Why: with ``--resolve-images`` porter reads each image's index from its registry; this
+    one it could not (unknown tag, no access, registry unreachable, a timeout, or the run's
+    time budget spent), so the image's platforms are unknown and porter falls back to what
+    the reference shows (the other image rules).
+
+    Example: ``registry.example.com/app:1.0`` when the registry needs a login that the Docker
+    config does not hold.
+
+    Cannot convert: fix what the message names (``docker login``, the tag, the network), or
+    run with an ``--image-cache`` file that holds the answer.
+
+    Source: OCI distribution spec (pulling manifests, token authentication).
+    """,
+    source="https://github.com/opencontainers/distribution-spec/blob/main/spec.md",
+)
+
+# Multi-arch or Windows-only images with Windows builds: no "shows no Windows build" guess.
+_KNOWN_WINDOWS = re.compile(
+    r"^(?:mcr\.microsoft\.com/(?:windows/|dotnet/framework/|dotnet/(?:aspnet|runtime|sdk)"
+    r"(?:[:@]|$)|oss/kubernetes/pause(?:[:@]|$)|"
+    r"oss/kubernetes-csi/(?:livenessprobe|csi-node-driver-registrar)(?:[:@]|$))|"
+    r"(?:registry\.k8s\.io|k8s\.gcr\.io)/(?:pause|sig-storage/(?:livenessprobe|"
+    r"csi-node-driver-registrar))(?:[:@]|$))")
+
 _KNOWN_LINUX = re.compile(
     r"(^|/)(alpine|busybox|ubuntu|debian|centos|fedora|rockylinux|almalinux|amazonlinux|"
     r"nginx|httpd|redis|postgres|mysql|mariadb|mongo|memcached|rabbitmq|node|python|golang|"
@@ -148,57 +234,120 @@ def _repository(image: str) -> str:
     return name[:colon] if colon > slash else name
 
 
+@dataclass(frozen=True)
+class Verdict:
+    """One image finding: the rule, its message (after ``container 'NAME': ``) and hint."""
+
+    rule: Rule
+    message: str
+    hint: str | None = None
+
+
+def mapped_image(options: Options, image: str) -> str | None:
+    """The replacement the option ``map`` gives for ``image`` (exact, else its repository)."""
+    table = options.map
+    if image in table:
+        return table[image]
+    return table.get(_repository(image))
+
+
+def _builds_match(platform: Platform, build: str) -> bool:
+    return platform.os_version == build or platform.os_version.startswith(build + ".")
+
+
+def _named(build: str) -> str:
+    version = next((v for v in VERSIONS if build == v.build or build.startswith(v.build + ".")),
+                   None)
+    return f"{build} ({version.name})" if version else build
+
+
+def judge(image: str, target: WindowsVersion, options: Options,
+          facts: ImageFacts | None = None, windows_workload: bool = False) -> list[Verdict]:
+    """The image findings for ``image`` on ``target`` nodes: from the registry's ``facts``
+    when it answered, else from the reference (with a warning saying why it did not)."""
+    verdicts: list[Verdict] = []
+    if facts is not None and facts.resolved:
+        windows = [p for p in facts.platforms if p.os == "windows" and p.architecture == "amd64"]
+        if not windows:
+            listed = ", ".join(dict.fromkeys(str(p) for p in facts.platforms)) or "none"
+            return [Verdict(NO_WINDOWS, f"image {image} has no windows/amd64 build; the "
+                                        f"registry lists: {listed}",
+                            f"map it to a {target.name} image (option images.map) or keep the "
+                            "workload on Linux")]
+        if any(_builds_match(p, target.build) for p in windows):
+            return []
+        builds = sorted({p.os_version for p in windows if p.os_version})
+        matching = [t.name for t in TARGETS if any(_builds_match(p, t.build) for p in windows)]
+        have = ", ".join(_named(b) for b in builds) or "none with an os.version"
+        return [Verdict(NO_BUILD, f"image {image} has Windows builds {have} but none for "
+                                  f"{target.name} ({target.build})",
+                        (f"set --target-windows {' or '.join(matching)}, or " if matching
+                         else "") + f"use a tag built for {target.name}")]
+    if facts is not None:
+        verdicts.append(Verdict(UNRESOLVED, f"could not ask the registry about image {image}: "
+                                            f"{facts.error}",
+                                "until it can, porter judges the image by its name (the "
+                                "other findings here)"))
+    version = image_version(image)
+    if version is not None and version.name == "ltsc2016":
+        verdicts.append(Verdict(WS2016, f"uses Windows Server 2016 image {image}; no supported "
+                                        "node runs it",
+                                f"rebuild on the {target.name} base image, then map it "
+                                "(option images.map)"))
+    elif version is not None and version.name != target.name:
+        verdicts.append(Verdict(MISMATCH, f"image {image} is built for {version.name} "
+                                          f"({version.build}) but the nodes run {target.name} "
+                                          f"({target.build})",
+                                f"use the {target.name} tag of this image"
+                                + (f", or set --target-windows {version.name}"
+                                   if version.name.startswith("ltsc") else
+                                   f" ({version.name} is a retired Semi-Annual release)")))
+    elif version is None and not any(f in image for f in options.windows_images):
+        if WINDOWS_HINTS.search(image.lower()):
+            verdicts.append(Verdict(UNVERSIONED, f"Windows image {image} names no build",
+                                    f"pin the {target.name} tag"))
+        elif not windows_workload and not _KNOWN_WINDOWS.search(image.lower()):
+            known = " (a Linux-only image)" if _KNOWN_LINUX.search(image.lower()) else ""
+            verdicts.append(Verdict(LINUX_IMAGE, f"image {image} shows no Windows build{known}",
+                                    f"map it to a {target.name} image (option images.map) or "
+                                    "list it in images.windows-images if it is multi-arch"))
+    return verdicts
+
+
+def written_for_windows(document: Document, pod: PodSpec) -> bool:
+    """Whether the input (before any transform) already put this pod on Windows nodes:
+    ``spec.os.name: windows`` or a ``kubernetes.io/os: windows`` node selector."""
+    def original(*path: str) -> str | None:
+        node = document.node_at((*pod.path, *path))
+        value = getattr(node, "value", None)
+        return value if isinstance(value, str) else None
+
+    return "windows" in (original("os", "name"),
+                         original("nodeSelector", "kubernetes.io/os"),
+                         original("nodeSelector", "beta.kubernetes.io/os"))
+
+
 class Images(PodSpecTransform):
     id = "images"
     summary = "Map images; report Linux, Windows 2016 and wrong-build images."
-    rules = (WS2016, MISMATCH, LINUX_IMAGE, UNVERSIONED, MAPPED)
+    rules = (WS2016, MISMATCH, LINUX_IMAGE, UNVERSIONED, MAPPED, NO_WINDOWS, NO_BUILD, UNRESOLVED)
     Options = Options
-
-    def _mapped(self, image: str) -> str | None:
-        table = self.options.map
-        if image in table:
-            return table[image]
-        return table.get(_repository(image))
 
     def apply_pod(self, pod: PodSpec, context: Context) -> None:
         target = context.config.target
+        windows_workload = written_for_windows(context.document, pod)
         for path, container in pod.containers():
             image = container.get("image")
             if not isinstance(image, str) or not image:
                 continue
             where = (*path, "image")
             name = container.get("name")
-            replacement = self._mapped(image)
+            replacement = mapped_image(self.options, image)
             if replacement is not None and replacement != image:
                 context.report(MAPPED, where, f"container {name!r}: image {image} -> "
                                               f"{replacement}")
                 container["image"] = image = replacement
-            self._check(image, target, where, name, context)
-
-    def _check(self, image: str, target: Any, where: tuple[Any, ...], name: Any,
-               context: Context) -> None:
-        version = image_version(image)
-        if version is not None and version.name == "ltsc2016":
-            context.report(WS2016, where, f"container {name!r} uses Windows Server 2016 image "
-                                          f"{image}; no supported node runs it",
-                           hint=f"rebuild on the {target.name} base image, then map it "
-                                "(option images.map)")
-        elif version is not None and version.name != target.name:
-            context.report(MISMATCH, where, f"container {name!r}: image {image} is built for "
-                                            f"{version.name} ({version.build}) but the nodes run "
-                                            f"{target.name} ({target.build})",
-                           hint=f"use the {target.name} tag of this image"
-                                + (f", or set --target-windows {version.name}"
-                                   if version.name.startswith("ltsc") else
-                                   f" ({version.name} is a retired Semi-Annual release)"))
-        elif version is None and not any(f in image for f in self.options.windows_images):
-            if WINDOWS_HINTS.search(image.lower()):
-                context.report(UNVERSIONED, where, f"container {name!r}: Windows image {image} "
-                                                   "names no build",
-                               hint=f"pin the {target.name} tag")
-            else:
-                known = " (a Linux-only image)" if _KNOWN_LINUX.search(image.lower()) else ""
-                context.report(LINUX_IMAGE, where, f"container {name!r}: image {image} shows no "
-                                                   f"Windows build{known}",
-                               hint=f"map it to a {target.name} image (option images.map) or "
-                                    "list it in images.windows-images if it is multi-arch")
+            facts = context.config.image_facts(image)
+            for verdict in judge(image, target, self.options, facts, windows_workload):
+                context.report(verdict.rule, where, f"container {name!r}: {verdict.message}",
+                               hint=verdict.hint)

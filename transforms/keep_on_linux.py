@@ -2,10 +2,13 @@
 
 Ingress controllers (ingress-nginx, NGINX Inc., Traefik, HAProxy, Kong, Contour/Envoy,
 Emissary, Skipper, the AWS and GCE controllers, Istio gateways) are recognised by their
-images and by their arguments, and DaemonSets of node agents (log shippers, monitoring
-exporters, CSI node plugins, CNI and kube-proxy) by their images. Such a workload is pinned
-with ``nodeSelector kubernetes.io/os: linux`` and left otherwise untouched; the other
-transforms skip it. Windows nodes need their own Windows builds of node agents.
+images and by their arguments; DaemonSets of node agents (log shippers, monitoring
+exporters, CSI node plugins, CNI and kube-proxy) by what they are: a known agent's image name
+under any registry, or host paths only a node agent mounts (the node's logs, runtime and
+kubelet state, ``/sys``, ``/proc``, CNI and CSI directories); and CSI controllers (the
+``csi-provisioner``/``attacher``/``resizer``/``snapshotter`` sidecars) with their driver.
+Such a workload is pinned with ``nodeSelector kubernetes.io/os: linux`` and left otherwise
+untouched; the other transforms skip it. Windows nodes need their own Windows builds of node agents.
 
 Per resource (on the resource or its pod template), the annotation
 ``winporter.dev/keep-on-linux`` overrides the detection: ``"true"`` keeps any workload on
@@ -17,7 +20,7 @@ Options:
   names: resource names to keep on Linux.
   labels: ``key=value`` labels (of the resource or its pods) that keep it on Linux.
   skip-names: resource names to leave entirely alone.
-  node-agents: keep node-agent DaemonSets on Linux (default true).
+  node-agents: keep node-agent DaemonSets and CSI controllers on Linux (default true).
 """
 
 from __future__ import annotations
@@ -58,6 +61,73 @@ _NODE_AGENTS = re.compile(
     r"otel/opentelemetry-collector|splunk-otel|newrelic/infrastructure|dynatrace/oneagent|"
     r"falcosecurity/falco|sysdig/agent|nvidia/k8s-device-plugin|cadvisor)")
 
+# Node agents by name, under any registry and organisation (``docker.io/bitnami/cilium``,
+# ``quay.io/cilium/cilium``): the image's repository name without its path, tag or digest.
+_AGENT_NAMES = frozenset({
+    "alloy", "grafana-alloy", "grafana-agent", "promtail", "fluent-bit", "fluentbit",
+    "fluentd", "filebeat", "metricbeat", "auditbeat", "packetbeat", "elastic-agent", "vector",
+    "node-exporter", "node-problem-detector", "kube-proxy", "cilium", "cilium-agent",
+    "multus-cni", "multus", "whereabouts", "metallb-speaker", "speaker", "calico-node",
+    "flannel", "aws-node", "amazon-k8s-cni", "azure-cns", "azure-npm", "weave-kube", "envoy",
+    "csi-node-driver-registrar", "livenessprobe", "falco", "cadvisor", "kube-router",
+    "kindnetd", "antrea-agent", "spiderpool-agent", "opentelemetry-collector", "otelcol",
+    "otelcol-contrib", "datadog-agent", "oneagent", "k8s-device-plugin",
+})
+# Host paths only a node agent mounts: the node's logs, runtime and kubelet state, kernel
+# interfaces, and the CNI and CSI directories.
+_NODE_PATHS = re.compile(
+    r"^/(var/log|var/lib/docker|var/lib/containerd|var/lib/kubelet|var/run|run|sys|proc|dev|"
+    r"etc/cni|opt/cni|var/lib/cni|lib/modules|etc/kubernetes|var/lib/calico|"
+    r"var/lib/cilium)(/|$)")
+# The sidecars of a CSI controller (provisioning, attaching, resizing, snapshots).
+_CSI_CONTROLLER = re.compile(r"(^|/)csi-(provisioner|attacher|resizer|snapshotter)(:|@|$)")
+
+
+def image_name(image: str) -> str:
+    """An image's repository name: ``docker.io/bitnami/cilium:1.15`` -> ``cilium``."""
+    name = image.lower().split("@", 1)[0].rsplit("/", 1)[-1]
+    return name.split(":", 1)[0]
+
+
+def _node_paths(pod: PodSpec) -> list[str]:
+    volumes = pod.spec.get("volumes")
+    paths = []
+    for volume in volumes if isinstance(volumes, list) else []:
+        host = volume.get("hostPath") if isinstance(volume, dict) else None
+        path = host.get("path") if isinstance(host, dict) else None
+        if isinstance(path, str) and _NODE_PATHS.match(path.rstrip("/") or "/"):
+            paths.append(path)
+    return paths
+
+
+def node_agent(pod: PodSpec) -> str | None:
+    """Why a DaemonSet is a node agent (by its image's name or by what it mounts), or None."""
+    if pod.kind != "DaemonSet":
+        return None
+    for _path, container in pod.containers():
+        image = str(container.get("image", ""))
+        if _NODE_AGENTS.search(image.lower()) or image_name(image) in _AGENT_NAMES:
+            return f"node agent DaemonSet, image {image}"
+    paths = _node_paths(pod)
+    if paths:
+        host = [key for key in ("hostNetwork", "hostPID") if pod.spec.get(key) is True]
+        return f"node agent DaemonSet: mounts the node's {', '.join(paths[:3])}" + \
+            (f" with {' and '.join(host)}" if host else "")
+    return None
+
+
+def csi_controller(pod: PodSpec) -> str | None:
+    """A CSI driver's controller (a Deployment or StatefulSet with the CSI controller
+    sidecars): it stays on Linux with the driver's node DaemonSet."""
+    if pod.kind not in ("Deployment", "StatefulSet"):
+        return None
+    for _path, container in pod.containers():
+        image = str(container.get("image", ""))
+        if _CSI_CONTROLLER.search(image.lower()):
+            return f"CSI controller, sidecar {image_name(image)}"
+    return None
+
+
 KEPT = Rule(
     code="kept-on-linux",
     severity=Severity.INFO,
@@ -74,6 +144,12 @@ KEPT = Rule(
     Node agents deployed as DaemonSets (fluent-bit, node-exporter, CSI node plugins,
     kube-proxy, CNI agents) run one pod per node and touch the node itself; their Linux
     images cannot serve Windows nodes, which need Windows builds (usually HostProcess).
+    They are recognised by their image's name under any registry (``bitnami/cilium`` as
+    ``quay.io/cilium/cilium``) and, whatever the image, by host paths only a node agent
+    mounts: ``/var/log``, ``/var/lib/docker``, ``/var/lib/kubelet``, ``/var/run``, ``/run``,
+    ``/sys``, ``/proc``, ``/dev``, ``/etc/cni``, ``/opt/cni``. A CSI driver's controller
+    (a Deployment with the ``csi-provisioner``, ``csi-attacher``, ``csi-resizer`` or
+    ``csi-snapshotter`` sidecar) stays on Linux with its node plugin.
 
     Example: the ingress-nginx controller Deployment gets ``kubernetes.io/os: linux``.
 
@@ -216,9 +292,8 @@ class KeepOnLinux(Transform):
             for value in _strings(container.get("command")) + _strings(container.get("args")):
                 if _INGRESS_ARGS.match(value):
                     return f"ingress controller argument {value}"
-            if self.options.node_agents and pod.kind == "DaemonSet" and \
-                    _NODE_AGENTS.search(image.lower()):
-                return f"node agent DaemonSet, image {image}"
+        if self.options.node_agents:
+            return node_agent(pod) or csi_controller(pod)
         return None
 
     def _pin(self, pod: PodSpec) -> None:

@@ -6,11 +6,14 @@ initContainers, ephemeralContainers), plus pod-level ``resources`` and the retir
 AppArmor annotations. Maps ``runAsUser``/``runAsNonRoot`` to
 ``securityContext.windowsOptions.runAsUserName``: uid 0 becomes ``ContainerAdministrator``,
 any other uid or ``runAsNonRoot: true`` becomes ``ContainerUser`` (configurable). A
-``runAsUserName`` already present is kept.
+``runAsUserName`` already present is kept. In a HostProcess pod, which runs on the host
+where the container accounts do not exist, both map to a host account instead.
 
 Options:
   user: the Windows user for non-root Linux users (default ``ContainerUser``).
   root-user: the Windows user for uid 0 (default ``ContainerAdministrator``).
+  host-process-user: the host account for runAsUser/runAsNonRoot in HostProcess pods
+             (default ``NT AUTHORITY\\Local service``; '' to report instead of mapping).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import Any
 
 from porter.engine.findings import Severity
 from porter.engine.transform import Context, PodSpecTransform, Rule
+from porter.kube.validation import is_host_process, non_root_conflicts, run_as_user_name_errors
 from porter.kube.workloads import PodSpec
 from porter.yamledit.dictedit import child
 from porter.yamledit.documents import Path
@@ -95,7 +99,8 @@ PRIVILEGED = Rule(
     severity=Severity.ERROR,
     summary="A privileged container cannot run on Windows; use a HostProcess container.",
     doc="""
-    Converts: deletes ``privileged: true`` so the manifest is admitted, and reports it.
+    Converts: deletes ``privileged: true`` so the manifest is admitted, and reports it (a
+    warning in a HostProcess pod, which already runs with the host's privileges).
 
     Why: Windows has no privileged containers; the API server rejects the field for Windows
     pods. What the container did with its privileges will not work.
@@ -214,17 +219,46 @@ NON_ROOT_ADMIN = Rule(
     doc="""
     Converts: nothing.
 
-    Why: the Windows kubelet refuses to start a container whose effective user is
-    ContainerAdministrator (case-insensitive) when runAsNonRoot is true.
+    Why: the Windows kubelet refuses to start a container whose effective runAsUserName is
+    ContainerAdministrator when runAsNonRoot is true. It compares ignoring case
+    (``strings.EqualFold``, kubernetes/kubernetes PR #111009, in every release since 1.25 and
+    back-ported to 1.22-1.24), so ``containeradministrator`` is refused too.
 
     Example: pod ``runAsNonRoot: true`` with a container ``runAsUser: 0``.
 
     Cannot convert: decide whether the container needs administrator rights; if not, use
     ContainerUser; if it does, drop runAsNonRoot.
 
-    Source: kubelet security_context_windows.go (verifyRunAsNonRoot).
+    Source: pkg/kubelet/kuberuntime/security_context_windows.go verifyRunAsNonRoot
+    (porter.kube.validation.non_root_conflicts is the same check, used by the self-check).
     """,
     source="https://kubernetes.io/docs/concepts/windows/intro/",
+)
+HOST_USER = Rule(
+    code="host-process-user",
+    severity=Severity.WARNING,
+    summary="runAsUser/runAsNonRoot of a HostProcess pod mapped to a host account.",
+    doc="""
+    Converts: in a HostProcess pod (``windowsOptions.hostProcess: true``),
+    ``runAsUser``/``runAsNonRoot`` -> ``windowsOptions.runAsUserName`` of the option
+    ``host-process-user`` (default ``NT AUTHORITY\\Local service``) instead of
+    ``ContainerUser``/``ContainerAdministrator``. With ``host-process-user: ''`` nothing is
+    set and the finding is an error.
+
+    Why: HostProcess containers run directly on the node as a host account; the accounts of
+    Windows container images do not exist there. Local service is the least privileged of
+    the built-in accounts HostProcess containers accept (SYSTEM, Local service,
+    NetworkService, or a local group of the node).
+
+    Example: a HostProcess pod with ``runAsNonRoot: true`` gets ``runAsUserName:
+    NT AUTHORITY\\Local service``.
+
+    Cannot convert: whether the agent needs more than Local service (``NT AUTHORITY\\SYSTEM``
+    for node management); review the account.
+
+    Source: Kubernetes "Create a Windows HostProcess Pod" (choosing a user account).
+    """,
+    source="https://kubernetes.io/docs/tasks/configure-pod-container/create-hostprocess-pod/",
 )
 ANNOTATIONS = Rule(
     code="linux-security-annotation",
@@ -262,20 +296,30 @@ ADMIN = "containeradministrator"
 class Options:
     user: str = "ContainerUser"
     root_user: str = "ContainerAdministrator"
+    host_process_user: str = "NT AUTHORITY\\Local service"
+
+    def __post_init__(self) -> None:
+        for name in ("user", "root_user", "host_process_user"):
+            value = getattr(self, name)
+            problems = run_as_user_name_errors(value) if value or name != \
+                "host_process_user" else []
+            if problems:
+                raise ValueError(f"{name.replace('_', '-')} {value!r}: {'; '.join(problems)}")
 
 
 class LinuxSecurityContext(PodSpecTransform):
     id = "linux-security-context"
     summary = "Delete Linux-only security fields; map runAsUser/runAsNonRoot to runAsUserName."
     rules = (LINUX_ONLY, FS_GROUP, READ_ONLY_ROOT, PRIVILEGED, HOST_NAMESPACES, USER_NAMESPACE,
-             SYSCTLS, POD_RESOURCES, RUN_AS_USER, NON_ROOT_ADMIN, ANNOTATIONS)
+             SYSCTLS, POD_RESOURCES, RUN_AS_USER, HOST_USER, NON_ROOT_ADMIN, ANNOTATIONS)
     Options = Options
 
     def apply_pod(self, pod: PodSpec, context: Context) -> None:
         spec = pod.spec
+        self._host_process = is_host_process(pod)
         self._pod_fields(pod, context)
         pod_context = spec.get("securityContext")
-        pod_user = pod_non_root = None
+        pod_user = None
         if isinstance(pod_context, dict):
             before = len(pod_context)
             pod_path = (*pod.path, "securityContext")
@@ -284,11 +328,15 @@ class LinuxSecurityContext(PodSpecTransform):
             self._remove(pod_context, "fsGroup", pod_path, context, FS_GROUP)
             self._remove_sysctls(pod_context, pod_path, context)
             pod_user = self._map_user(pod_context, pod_path, context)
-            pod_non_root = pod_context.get("runAsNonRoot")
             if before and not pod_context:
                 del spec["securityContext"]
         for path, container in pod.containers():
-            self._container(container, path, pod_user, pod_non_root, context)
+            self._container(container, path, pod_user, context)
+        for path, user in non_root_conflicts(pod):
+            context.report(NON_ROOT_ADMIN, (*pod.path, *path),
+                           f"runAsNonRoot is true but the container runs as {user}; the "
+                           "kubelet will refuse to start it",
+                           hint="use ContainerUser, or drop runAsNonRoot if it needs admin")
         self._annotations(pod, context)
 
     def _pod_fields(self, pod: PodSpec, context: Context) -> None:
@@ -311,10 +359,9 @@ class LinuxSecurityContext(PodSpecTransform):
             del spec["resources"]
 
     def _container(self, container: dict[str, Any], path: Path, pod_user: str | None,
-                   pod_non_root: Any, context: Context) -> None:
+                   context: Context) -> None:
         security = container.get("securityContext")
         if not isinstance(security, dict):
-            self._check_non_root(pod_user, pod_non_root, path, context)
             return
         before = len(security)
         sc_path = (*path, "securityContext")
@@ -322,30 +369,22 @@ class LinuxSecurityContext(PodSpecTransform):
             self._remove(security, field, sc_path, context, LINUX_ONLY)
         if "privileged" in security:
             if security["privileged"] is True:
+                hint = "a HostProcess container already has the host's privileges; nothing " \
+                    "else to do" if self._host_process else "rebuild it as a HostProcess pod " \
+                    "(windowsOptions.hostProcess, hostNetwork: true, a privileged namespace)"
                 context.report(PRIVILEGED, (*sc_path, "privileged"),
                                f"container {container.get('name')!r} is privileged; Windows has "
-                               "no privileged containers (field removed)",
-                               hint="rebuild it as a HostProcess pod (windowsOptions.hostProcess,"
-                                    " hostNetwork: true, a privileged namespace)")
+                               "no privileged containers (field removed)", hint=hint,
+                               severity=Severity.WARNING if self._host_process else None)
                 del security["privileged"]
             else:
                 self._remove(security, "privileged", sc_path, context, LINUX_ONLY)
         if "readOnlyRootFilesystem" in security:
             rule = READ_ONLY_ROOT if security["readOnlyRootFilesystem"] is True else LINUX_ONLY
             self._remove(security, "readOnlyRootFilesystem", sc_path, context, rule)
-        user = self._map_user(security, sc_path, context, inherited=pod_user) or pod_user
-        non_root = security.get("runAsNonRoot", pod_non_root)
-        self._check_non_root(user, non_root, path, context)
+        self._map_user(security, sc_path, context, inherited=pod_user)
         if before and not security:
             del container["securityContext"]
-
-    def _check_non_root(self, user: str | None, non_root: Any, path: Path,
-                        context: Context) -> None:
-        if non_root is True and user is not None and user.lower() == ADMIN:
-            context.report(NON_ROOT_ADMIN, path,
-                           f"runAsNonRoot is true but the container runs as {user}; the "
-                           "kubelet will refuse to start it",
-                           hint="use ContainerUser, or drop runAsNonRoot if it needs admin")
 
     def _map_user(self, security: dict[str, Any], path: Path, context: Context,
                   inherited: str | None = None) -> str | None:
@@ -359,9 +398,22 @@ class LinuxSecurityContext(PodSpecTransform):
         name: str | None = None
         if isinstance(uid, int) and not isinstance(uid, bool):
             name = self.options.root_user if uid == 0 else self.options.user
-        elif security.get("runAsNonRoot") is True and \
+        elif security.get("runAsNonRoot") is True and existing is None and \
                 (inherited is None or inherited.lower() == ADMIN):
             name = self.options.user
+        if name is not None and existing is None and self._host_process:
+            # ContainerUser and ContainerAdministrator exist only inside a container image.
+            host = self.options.host_process_user
+            context.report(HOST_USER, (*path, "runAsUser" if "runAsUser" in security
+                                       else "runAsNonRoot"),
+                           f"HostProcess pod: {name} does not exist on the host; "
+                           + (f"runAsUserName set to {host}" if host else
+                              "runAsUserName not set"),
+                           hint="HostProcess containers run as NT AUTHORITY\\SYSTEM, "
+                                "NT AUTHORITY\\Local service, NT AUTHORITY\\NetworkService or a "
+                                "local group of the node",
+                           severity=None if host else Severity.ERROR)
+            name = host or None
         if "runAsUser" in security:
             del security["runAsUser"]
             if existing is not None:

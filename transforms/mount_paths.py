@@ -61,6 +61,29 @@ COLLISION = Rule(
     source="https://kubernetes.io/docs/concepts/storage/windows-storage/",
 )
 
+ROOT_MOUNT = Rule(
+    code="root-mount-path",
+    severity=Severity.WARNING,
+    summary="A volume mounted at / : on Windows that is the root of a drive.",
+    doc="""
+    Converts: ``mountPath: /`` like any other path (``C:\\``, or the drive the option
+    ``drives`` maps ``/`` to), and warns.
+
+    Why: on Linux a mount at ``/`` replaces the container's whole file system view, which
+    is almost never meant; on Windows ``C:\\`` is the container's system drive, holding
+    Windows itself, and a volume cannot replace it. Review what the mount was for.
+
+    Example: ``mountPath: /`` -> ``C:\\`` with this warning.
+
+    Cannot convert: the intent; mount the volume at a directory (``C:\\data``) or a drive
+    of its own (option ``drives: {/: "K:"}``).
+
+    Source: Kubernetes "Windows storage" (volume mounts target directories or drives of the
+    container); kubelet makeMounts.
+    """,
+    source="https://kubernetes.io/docs/concepts/storage/windows-storage/",
+)
+
 
 @dataclass(frozen=True)
 class Options:
@@ -111,7 +134,7 @@ def _mentions(container: dict[str, Any], path: str) -> list[str]:
 class MountPaths(PodSpecTransform):
     id = "mount-paths"
     summary = "Rewrite Linux mountPaths as Windows paths (C:\\... or configured drives)."
-    rules = (REFERENCED, COLLISION)
+    rules = (REFERENCED, COLLISION, ROOT_MOUNT)
     Options = Options
 
     def apply_pod(self, pod: PodSpec, context: Context) -> None:
@@ -128,6 +151,13 @@ class MountPaths(PodSpecTransform):
                 if old.startswith("/"):
                     new = windows_path(old, self.options)
                     mount["mountPath"] = new
+                    if not old.strip("/"):
+                        context.report(ROOT_MOUNT, mount_path,
+                                       f"container {container.get('name')!r} mounts volume "
+                                       f"{mount.get('name')!r} at / (its whole file system); "
+                                       f"now {new}",
+                                       hint="mount it at a directory and point the "
+                                            "application there")
                     where = _mentions(container, old.rstrip("/") or "/")
                     if where:
                         context.report(REFERENCED, mount_path,

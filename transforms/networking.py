@@ -8,10 +8,9 @@ supported and becomes ``ClusterFirst``; extra DNS search suffixes do not work as
 
 from __future__ import annotations
 
-from typing import Any
-
 from porter.engine.findings import Severity
 from porter.engine.transform import Context, PodSpecTransform, Rule
+from porter.kube.validation import host_process_containers, host_process_violations, is_host_process
 from porter.kube.workloads import PodSpec
 
 _NET_URL = "https://kubernetes.io/docs/concepts/services-networking/windows-networking/"
@@ -77,29 +76,43 @@ DNS_SEARCHES = Rule(
     """,
     source=_DNS_URL,
 )
+HOST_PROCESS = Rule(
+    code="incomplete-host-process",
+    severity=Severity.ERROR,
+    summary="A HostProcess pod the API server rejects: what it still needs is named.",
+    doc="""
+    Converts: nothing; ``hostNetwork: true`` of a HostProcess pod (one with any HostProcess
+    container) is always kept.
 
+    Why: a pod with any HostProcess container (``windowsOptions.hostProcess: true`` on the
+    pod or a container) must have every container, init and ephemeral ones included, be a
+    HostProcess container (explicitly or inherited from the pod), the pod and container
+    values must agree where both are set, and the pod must set ``hostNetwork: true``.
 
-def is_host_process(spec: dict[str, Any], containers: list[dict[str, Any]]) -> bool:
-    """Does the pod (or every one of its containers) ask for a HostProcess container?"""
-    def flag(holder: Any) -> Any:
-        security = holder.get("securityContext") if isinstance(holder, dict) else None
-        options = security.get("windowsOptions") if isinstance(security, dict) else None
-        return options.get("hostProcess") if isinstance(options, dict) else None
+    Example: ``hostProcess: true`` on one container of two, without ``hostNetwork``: the
+    finding asks for ``hostNetwork: true`` and ``hostProcess: true`` in the other container.
 
-    if flag(spec) is True:
-        return True
-    return bool(containers) and all(flag(c) is True for c in containers)
+    Cannot convert: which containers were meant to run on the host; complete the pod or drop
+    ``hostProcess``.
+
+    Source: pkg/apis/core/validation/validation.go validateWindowsHostProcessPod; Kubernetes
+    "Create a Windows HostProcess Pod".
+    """,
+    source="https://kubernetes.io/docs/tasks/configure-pod-container/create-hostprocess-pod/",
+)
 
 
 class Networking(PodSpecTransform):
     id = "networking"
     summary = "Remove hostNetwork (unless HostProcess); fix dnsPolicy; report DNS searches."
-    rules = (HOST_NETWORK, DNS_POLICY, DNS_SEARCHES)
+    rules = (HOST_NETWORK, DNS_POLICY, DNS_SEARCHES, HOST_PROCESS)
 
     def apply_pod(self, pod: PodSpec, context: Context) -> None:
         spec = pod.spec
-        containers = [c for _, c in pod.containers()]
-        if spec.get("hostNetwork") is True and not is_host_process(spec, containers):
+        host_process = is_host_process(pod)
+        if host_process:
+            self._host_process(pod, context)
+        elif spec.get("hostNetwork") is True:
             context.report(HOST_NETWORK, (*pod.path, "hostNetwork"),
                            "hostNetwork: true removed: Windows pods cannot use host networking",
                            hint="use a Service, or make it a HostProcess pod")
@@ -115,3 +128,25 @@ class Networking(PodSpecTransform):
                            f"DNS search suffixes {searches} do not apply as on Linux; Windows "
                            "pods resolve short names only in their namespace",
                            hint="use fully qualified names")
+
+    def _host_process(self, pod: PodSpec, context: Context) -> None:
+        """A HostProcess pod keeps ``hostNetwork``; what the API server still misses is one
+        error that says exactly what to add or change."""
+        problems = host_process_violations(pod)
+        if not problems:
+            return
+        missing = []
+        if pod.spec.get("hostNetwork") is not True:
+            missing.append("hostNetwork: true")
+        others = [name for _, name, effective in host_process_containers(pod) if not effective]
+        if others:
+            missing.append("windowsOptions.hostProcess: true in container(s) "
+                           + ", ".join(repr(n) for n in others)
+                           + " (every container, init and ephemeral ones included)")
+        if any("must be identical" in v.message for v in problems):
+            missing.append("the same hostProcess value in the pod and its containers")
+        context.report(HOST_PROCESS, pod.path,
+                       "incomplete HostProcess pod; the API server requires "
+                       + "; ".join(missing),
+                       hint="complete the HostProcess pod, or drop hostProcess if the pod "
+                            "does not need the host")

@@ -4,13 +4,15 @@ Sets ``spec.os.name: windows`` (which switches on the API server's Windows valid
 Pod Security exemptions), selects Windows nodes with ``kubernetes.io/os: windows`` (replacing a
 ``linux`` value and the retired ``beta.kubernetes.io/os`` label), rewrites node-affinity terms
 on the OS label, rewrites the pod template's own ``kubernetes.io/os`` label (which the kubelet
-checks), and tolerates the Windows node pool's taint, without duplicating a toleration that
-already covers it.
+checks; the beta label, which it does not check, is left) and with it the controller's
+selector when that selects on the label, and tolerates the Windows node pool's taint,
+without duplicating a toleration that already covers it.
 
 In RuntimeClass mode (option ``runtime-class``) the pod names a RuntimeClass instead, whose
-``scheduling`` carries the node selector and toleration (``porter runtime-class`` prints
-one): porter sets ``runtimeClassName`` and adds no selector or toleration of its own, only
-turning a ``linux`` selector into ``windows`` so it cannot conflict.
+``scheduling`` carries the node selector and toleration (``porter convert`` writes that
+RuntimeClass too: appended to stdout, or ``runtimeclass-NAME.yaml`` beside the output):
+porter sets ``runtimeClassName`` and adds no selector or toleration of its own, only turning
+a ``linux`` selector into ``windows`` so it cannot conflict.
 
 Options:
   toleration: the Windows pool's taint as ``key[=value]:Effect``; empty for none.
@@ -33,8 +35,10 @@ from porter.kube.scheduling import (
     BUILD_LABEL,
     OS_LABEL,
     parse_taint,
+    selector_matches,
     tolerates,
 )
+from porter.kube.validation import controller_selector
 from porter.kube.workloads import PodSpec
 from porter.yamledit.dictedit import child, replace_key
 
@@ -45,7 +49,8 @@ LINUX_SELECTOR = Rule(
     doc="""
     Converts: ``nodeSelector`` ``kubernetes.io/os: linux`` (and the retired
     ``beta.kubernetes.io/os``), node-affinity match expressions on those labels, the pod
-    template label ``kubernetes.io/os`` and ``spec.os.name: linux`` become ``windows``.
+    template label ``kubernetes.io/os`` and a ``spec.os.name`` other than ``linux`` (which
+    is ``linux-os-field-replaced``) become ``windows``.
 
     Why: the manifest explicitly asked for Linux nodes; porting it means asking for Windows
     nodes instead. The kubelet also refuses a pod whose ``kubernetes.io/os`` label differs
@@ -105,6 +110,58 @@ BUILD_REPLACED = Rule(
     source="https://kubernetes.io/docs/reference/labels-annotations-taints/",
 )
 
+SELECTOR_CHANGED = Rule(
+    code="selector-changed",
+    severity=Severity.WARNING,
+    summary="A controller's selector on kubernetes.io/os was changed with its template label.",
+    doc="""
+    Converts: ``spec.selector`` of a Deployment, ReplicaSet, StatefulSet, DaemonSet,
+    ReplicationController (or a Job with ``manualSelector: true``) that selects on
+    ``kubernetes.io/os``: ``matchLabels`` (the RC's map) -> ``windows``, and a
+    ``matchExpressions`` entry that no longer matches -> ``In [windows]``, when the pod
+    template's ``kubernetes.io/os`` label was rewritten.
+
+    Why: the API server rejects a controller whose selector does not match its template's
+    labels, and the template's ``kubernetes.io/os`` label must say ``windows`` (the kubelet
+    refuses a pod whose label differs from the node's OS). Selectors are immutable on live
+    objects: ``kubectl apply`` of the converted manifest over the running workload fails, so
+    the workload must be deleted and created again. The retired ``beta.kubernetes.io/os``
+    pod label is left as it is: the kubelet does not check it, so it breaks nothing.
+
+    Example: ``selector: {matchLabels: {app: web, kubernetes.io/os: linux}}`` with the same
+    template labels -> both say ``windows``.
+
+    Cannot convert: the live object; delete and recreate it (``kubectl delete`` then
+    ``kubectl apply``, or ``kubectl replace --force``).
+
+    Source: pkg/apis/apps/validation/validation.go (ValidateDeploymentSpec and friends:
+    "selector does not match template labels"; ValidateDeploymentUpdate: "field is
+    immutable"); pkg/kubelet/lifecycle/predicate.go (only ``kubernetes.io/os`` is checked).
+    """,
+    source="https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#selector",
+)
+LINUX_OS_FIELD = Rule(
+    code="linux-os-field-replaced",
+    severity=Severity.WARNING,
+    summary="An explicit spec.os.name: linux was replaced by windows.",
+    doc="""
+    Converts: ``spec.os.name: linux`` -> ``windows``.
+
+    Why: ``spec.os.name: linux`` is an explicit statement that the pod is a Linux pod (the
+    API server then applies the Linux rules). Converting it overrides its author's intent,
+    so it is a warning, not a note: check that the workload really can run on Windows, or
+    keep it on Linux (``winporter.dev/keep-on-linux: "true"``).
+
+    Example: ``os: {name: linux}`` -> ``os: {name: windows}``.
+
+    Cannot convert: nothing else; the decision is a human's.
+
+    Source: Kubernetes PodSpec ``os`` field (KEP-2802 IdentifyPodOS); validation.go
+    validateOS.
+    """,
+    source="https://kubernetes.io/docs/concepts/windows/user-guide/",
+)
+
 
 @dataclass(frozen=True)
 class Options:
@@ -123,7 +180,7 @@ class Options:
 class OsScheduling(PodSpecTransform):
     id = "os-scheduling"
     summary = "Set spec.os.name, the Windows node selector, affinity, labels and toleration."
-    rules = (LINUX_SELECTOR, RUNTIME_CLASS, BUILD_REPLACED)
+    rules = (LINUX_SELECTOR, RUNTIME_CLASS, BUILD_REPLACED, SELECTOR_CHANGED, LINUX_OS_FIELD)
     Options = Options
 
     def apply_pod(self, pod: PodSpec, context: Context) -> None:
@@ -131,8 +188,12 @@ class OsScheduling(PodSpecTransform):
         runtime = self.options.runtime_class
         os_field = spec.get("os")
         if isinstance(os_field, dict) and os_field.get("name") not in (None, "windows"):
-            context.report(LINUX_SELECTOR, (*pod.path, "os", "name"),
-                           f"spec.os.name was {os_field.get('name')!r}; now 'windows'")
+            explicit = os_field.get("name") == "linux"
+            context.report(LINUX_OS_FIELD if explicit else LINUX_SELECTOR,
+                           (*pod.path, "os", "name"),
+                           f"spec.os.name was {os_field.get('name')!r}; now 'windows'",
+                           hint="the manifest said it is a Linux pod: check it runs on Windows, "
+                                "or keep it on Linux" if explicit else None)
         if not isinstance(os_field, dict) or os_field.get("name") != "windows":
             child(spec, "os")["name"] = "windows"
         if runtime:
@@ -211,17 +272,46 @@ class OsScheduling(PodSpecTransform):
             expression["values"] = ["windows"]
 
     def _labels(self, pod: PodSpec, context: Context) -> None:
+        # Only the GA label: the kubelet checks no other, and the beta one may be what the
+        # controller's (immutable) selector matches on.
         metadata = pod.metadata()
         labels = metadata.get("labels") if metadata else None
-        if not isinstance(labels, dict):
+        if not isinstance(labels, dict) or labels.get(OS_LABEL, "windows") == "windows":
             return
-        for label in (OS_LABEL, BETA_OS_LABEL):
-            if label in labels and labels[label] != "windows":
-                context.report(LINUX_SELECTOR, (*pod.metadata_path, "labels", label),
-                               f"pod label {label}={labels[label]} now says windows "
-                               "(the kubelet rejects a pod whose OS label differs from "
-                               "the node's)")
-                labels[label] = "windows"
+        context.report(LINUX_SELECTOR, (*pod.metadata_path, "labels", OS_LABEL),
+                       f"pod label {OS_LABEL}={labels[OS_LABEL]} now says windows "
+                       "(the kubelet rejects a pod whose OS label differs from the node's)")
+        labels[OS_LABEL] = "windows"
+        self._selector(pod, labels, context)
+
+    def _selector(self, pod: PodSpec, labels: dict[str, Any], context: Context) -> None:
+        """Keep the controller's selector matching the relabelled template."""
+        found = controller_selector(pod.owner)
+        if found is None or not isinstance(found[1], dict):
+            return
+        path, selector = found
+        where = (*pod.owner_path, *path)
+        plain = pod.kind == "ReplicationController"  # a map, not a LabelSelector
+        if selector_matches({"matchLabels": selector} if plain else selector, labels):
+            return
+        changed = False
+        match_labels = selector if plain else selector.get("matchLabels")
+        if isinstance(match_labels, dict) and OS_LABEL in match_labels:
+            match_labels[OS_LABEL] = "windows"
+            changed = True
+        expressions = [] if plain else selector.get("matchExpressions")
+        for expression in expressions if isinstance(expressions, list) else []:
+            if isinstance(expression, dict) and expression.get("key") == OS_LABEL and \
+                    not selector_matches({"matchExpressions": [expression]}, labels):
+                expression["operator"] = "In"
+                expression["values"] = ["windows"]
+                changed = True
+        if changed:
+            context.report(SELECTOR_CHANGED, where,
+                           f"{pod.kind} selector on {OS_LABEL} now says windows, to keep "
+                           "matching the pod template's label",
+                           hint="a live object's selector is immutable: delete the workload "
+                                "and create it again (kubectl apply alone is refused)")
 
     def _toleration(self, pod: PodSpec) -> None:
         wanted = parse_taint(self.options.toleration) if self.options.toleration else None

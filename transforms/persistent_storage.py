@@ -23,13 +23,14 @@ from porter.transforms.nfs_to_azure_files import share_name
 
 from porter.engine.findings import Severity
 from porter.engine.transform import Context, Rule, Transform
+from porter.kube.storage import LINUX_ONLY_CSI_DRIVERS
+from porter.kube.workloads import LIST_KINDS
 from porter.yamledit.dictedit import replace_key
 from porter.yamledit.documents import Document, Path
 
 FILE_DRIVER = "file.csi.azure.com"
 DISK_DRIVER = "disk.csi.azure.com"
-NFS_PROVISIONERS = re.compile(r"(^nfs\.csi\.k8s\.io$|nfs-subdir-external-provisioner|"
-                              r"nfs-client|(^|/)nfs$|^blob\.csi\.azure\.com$|"
+NFS_PROVISIONERS = re.compile(r"(nfs-subdir-external-provisioner|nfs-client|(^|/)nfs$|"
                               r"^kubernetes\.io/(glusterfs|cephfs|rbd|iscsi|quobyte|portworx))")
 LINUX_CLASSES = re.compile(r"(^|-)nfs(-|$)|^azureblob-(nfs|fuse)-|blobfuse|^nfs")
 IN_TREE_CLASSES = {"azurefile": "azurefile-csi", "azurefile-premium": "azurefile-csi-premium"}
@@ -74,8 +75,9 @@ PV_UNSUPPORTED = Rule(
     doc="""
     Converts: nothing.
 
-    Why: iSCSI, RBD, CephFS, GlusterFS, Fibre Channel, FlexVolume and the removed in-tree
-    plugins have no Windows node support here; pods on Windows nodes cannot use the volume.
+    Why: iSCSI, RBD, CephFS, GlusterFS, Fibre Channel, FlexVolume, the removed in-tree
+    plugins and CSI drivers without a Windows node plugin (``blob.csi.azure.com``) have no
+    Windows node support here; pods on Windows nodes cannot use the volume.
 
     A PersistentVolume naming more than one volume source (which the API server refuses)
     is reported here too and left as it is: which source was meant is for a human to say.
@@ -145,13 +147,13 @@ class PersistentStorage(Transform):
     summary = "Convert NFS and in-tree Azure PVs to CSI; move claims off Linux-only classes."
     rules = (PV_CONVERTED, PV_UNSUPPORTED, CLAIM_CLASS, LINUX_CLASS)
     Options = Options
-    kinds = frozenset({"PersistentVolume", "PersistentVolumeClaim", "StorageClass", "List"})
+    kinds = frozenset({"PersistentVolume", "PersistentVolumeClaim", "StorageClass"}) | LIST_KINDS
 
     def apply(self, document: Document, context: Context) -> None:
         data = document.data
         if not isinstance(data, dict):
             return
-        if data.get("kind") == "List" and isinstance(data.get("items"), list):
+        if data.get("kind") in LIST_KINDS and isinstance(data.get("items"), list):
             targets: list[tuple[Path, Any]] = [(("items", i), item)
                                                for i, item in enumerate(data["items"])]
         else:
@@ -219,6 +221,11 @@ class PersistentStorage(Transform):
                 context.report(PV_UNSUPPORTED, (*spec_path, kind),
                                f"PersistentVolume {name}: {kind} cannot be mounted on Windows "
                                "nodes", hint="move the data to Azure Files or Azure Disk")
+        driver = spec["csi"].get("driver") if isinstance(spec.get("csi"), dict) else None
+        if driver in LINUX_ONLY_CSI_DRIVERS and driver != "nfs.csi.k8s.io":  # NFS converts
+            context.report(PV_UNSUPPORTED, (*spec_path, "csi", "driver"),
+                           f"PersistentVolume {name}: CSI driver {driver} has no Windows node "
+                           "plugin", hint="move the data to Azure Files or Azure Disk")
         converted = self._file_csi(spec, name) or self._disk_csi(spec)
         if converted is None:
             self._reclass(spec, "storageClassName", (*spec_path, "storageClassName"), volume,
@@ -289,7 +296,7 @@ class PersistentStorage(Transform):
         parameters = storage_class.get("parameters")
         protocol = str(parameters.get("protocol", "")).lower() \
             if isinstance(parameters, dict) else ""
-        if NFS_PROVISIONERS.search(provisioner) or \
+        if provisioner in LINUX_ONLY_CSI_DRIVERS or NFS_PROVISIONERS.search(provisioner) or \
                 (provisioner == FILE_DRIVER and protocol == "nfs"):
             metadata = storage_class.get("metadata")
             name = metadata.get("name") if isinstance(metadata, dict) else None

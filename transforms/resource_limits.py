@@ -41,16 +41,19 @@ class ResourceLimits(PodSpecTransform):
             resources = container.get("resources")
             if not isinstance(resources, dict):
                 continue
+            emptied = False
             for kind in ("limits", "requests"):
                 values = resources.get(kind)
                 if not isinstance(values, dict):
                     continue
-                for key in [k for k in values if str(k).startswith("hugepages-")]:
+                huge = [k for k in values if str(k).startswith("hugepages-")]
+                for key in huge:
                     context.report(HUGEPAGES, (*path, "resources", kind, key),
                                    f"container {container.get('name')!r}: {kind} {key}: "
                                    f"{values[key]} removed (no huge pages on Windows)")
                     del values[key]
-                if not values:
+                if huge and not values:  # emptied by the removal, not empty before
                     del resources[kind]
-            if not resources:
+                    emptied = True
+            if emptied and not resources:
                 del container["resources"]

@@ -1,8 +1,8 @@
-"""Volume mounts: remove mount propagation, report block devices and SMB subPaths.
+"""Volume mounts: remove mount propagation, report block devices and subPath mounts.
 
-Windows has no mount propagation and no raw block devices; ``subPath`` mounts of SMB
-volumes (Azure Files) fail on Windows nodes. Runs after the NFS conversion, so NFS volumes
-that became Azure Files are checked too.
+Windows has no mount propagation and no raw block devices, and the Kubernetes Windows
+storage docs support mounting only whole volumes (no ``subPath``). Runs after the NFS
+conversion, so NFS volumes that became Azure Files are named as SMB volumes.
 """
 
 from __future__ import annotations
@@ -54,23 +54,28 @@ BLOCK_DEVICE = Rule(
     """,
     source=_URL,
 )
-SMB_SUBPATH = Rule(
-    code="smb-subpath",
+SUBPATH = Rule(
+    code="subpath-mount",
     severity=Severity.WARNING,
-    summary="A subPath mount of an SMB (Azure Files) volume: fails on Windows nodes.",
+    summary="A subPath mount: the Kubernetes Windows docs list subPath mounts as unsupported.",
     doc="""
-    Converts: nothing.
+    Converts: nothing; every ``subPath`` and ``subPathExpr`` mount is reported.
 
-    Why: the Kubernetes docs list subPath mounts as unsupported on Windows; in practice
-    directory subPaths of local and disk volumes often work with containerd, but subPaths of
-    SMB volumes and single-file subPaths fail.
+    Why: the Kubernetes "Windows Storage" page lists, among the storage functionality not
+    supported on Windows nodes, "Volume subpath mounts: only the entire volume can be mounted
+    in a Windows container" and "Subpath volume mounting for Secrets". The kubelet has
+    Windows code for subPaths (kubernetes/kubernetes #92869), but the documented contract is
+    the whole volume; subPaths of SMB volumes (Azure Files) and single-file subPaths are
+    known to fail (kubernetes/kubernetes #65890, #97802; moby/moby #30555 with Docker).
 
-    Example: an Azure Files volume mounted with ``subPath: config``.
+    Example: a ConfigMap volume mounted with ``subPath: app.conf``, or an Azure Files volume
+    with ``subPath: config``.
 
-    Cannot convert: mount the whole volume and point the application at the subfolder, or
-    use a separate share.
+    Cannot convert: mount the whole volume at a directory of its own and point the
+    application at the file or subfolder inside it (or use one volume per directory).
 
-    Source: Kubernetes Windows storage; kubernetes/kubernetes #65890 and #97802.
+    Source: https://kubernetes.io/docs/concepts/storage/windows-storage/ ("Persistent
+    storage": functionality not supported on Windows nodes).
     """,
     source=_URL,
 )
@@ -90,12 +95,15 @@ def _smb_volumes(spec: dict[str, Any]) -> set[str]:
 
 class VolumeMounts(PodSpecTransform):
     id = "volume-mounts"
-    summary = "Remove mountPropagation; report volumeDevices and subPath mounts of SMB volumes."
-    rules = (PROPAGATION, BLOCK_DEVICE, SMB_SUBPATH)
+    summary = "Remove mountPropagation; report volumeDevices and subPath mounts."
+    rules = (PROPAGATION, BLOCK_DEVICE, SUBPATH)
     order = 110
 
     def apply_pod(self, pod: PodSpec, context: Context) -> None:
         smb = _smb_volumes(pod.spec)
+        volumes = pod.spec.get("volumes")
+        secrets = {str(v.get("name")) for v in (volumes if isinstance(volumes, list) else [])
+                   if isinstance(v, dict) and "secret" in v}
         for path, container in pod.containers():
             name = container.get("name")
             devices = container.get("volumeDevices")
@@ -116,8 +124,12 @@ class VolumeMounts(PodSpecTransform):
                     del mount["mountPropagation"]
                 sub = "subPath" if "subPath" in mount else "subPathExpr" \
                     if "subPathExpr" in mount else None
-                if sub and str(mount.get("name")) in smb:
-                    context.report(SMB_SUBPATH, (*where, sub),
-                                   f"container {name!r} mounts {sub} {mount[sub]!r} of SMB "
-                                   f"volume {mount.get('name')!r}, which fails on Windows",
-                                   hint="mount the whole volume and use the subfolder")
+                if sub:
+                    volume = str(mount.get("name"))
+                    what = "SMB volume" if volume in smb else "Secret volume" \
+                        if volume in secrets else "volume"
+                    context.report(SUBPATH, (*where, sub),
+                                   f"container {name!r} mounts {sub} {mount[sub]!r} of {what} "
+                                   f"{volume!r}; Windows nodes support mounting only the "
+                                   "entire volume", hint="mount the whole volume and use the "
+                                                         "file or folder inside it")

@@ -13,6 +13,7 @@ from typing import Any
 
 from porter.engine.findings import Severity
 from porter.engine.transform import Context, PodSpecTransform, Rule
+from porter.kube.storage import LINUX_ONLY_CSI_DRIVERS
 from porter.kube.workloads import PodSpec
 from porter.yamledit.dictedit import replace_key
 
@@ -107,12 +108,34 @@ MEMORY = Rule(
     """,
     source=_STORAGE_URL,
 )
+LINUX_CSI = Rule(
+    code="linux-only-csi-driver",
+    severity=Severity.ERROR,
+    summary="An inline CSI volume whose driver has no Windows node plugin.",
+    doc="""
+    Converts: nothing; the volume is left as it is and reported.
+
+    Why: an inline ``csi`` volume is mounted by the driver's node plugin on the pod's node.
+    ``nfs.csi.k8s.io`` (NFS) and ``blob.csi.azure.com`` (Azure Blob over NFS or blobfuse)
+    have Linux node plugins only, the same drivers porter reports for StorageClasses and
+    PersistentVolumes: the pod would never start on a Windows node.
+
+    Example: ``csi: {driver: nfs.csi.k8s.io, volumeAttributes: {server: nfs, share: /}}``.
+
+    Cannot convert: the storage; move the data to Azure Files (``file.csi.azure.com``, SMB)
+    or Azure Disk through a PersistentVolumeClaim.
+
+    Source: Kubernetes "Windows storage" (CSI through csi-proxy); csi-driver-nfs and
+    blob-csi-driver (Linux node plugins only); AKS storage concepts.
+    """,
+    source=_STORAGE_URL,
+)
 
 
 class VolumeTypes(PodSpecTransform):
     id = "volume-types"
     summary = "Convert in-tree azureFile, drop emptyDir Memory, report unsupported volumes."
-    rules = (UNSUPPORTED, AZURE_FILE, AZURE_DISK, MEMORY)
+    rules = (UNSUPPORTED, AZURE_FILE, AZURE_DISK, MEMORY, LINUX_CSI)
 
     def apply_pod(self, pod: PodSpec, context: Context) -> None:
         volumes = pod.spec.get("volumes")
@@ -144,6 +167,13 @@ class VolumeTypes(PodSpecTransform):
                            "driver", hint="secretNamespace is not honoured by inline CSI "
                                           "volumes" if "secretNamespace" in azure_file else None)
             replace_key(volume, "azureFile", "csi", csi)
+        csi = volume.get("csi")
+        if isinstance(csi, dict) and csi.get("driver") in LINUX_ONLY_CSI_DRIVERS:
+            context.report(LINUX_CSI, (*path, "csi", "driver"),
+                           f"volume {name!r} uses the CSI driver {csi['driver']}, which has no "
+                           "Windows node plugin",
+                           hint="use Azure Files (file.csi.azure.com, SMB) or a PVC on a "
+                                "Windows-capable class")
         disk = volume.get("azureDisk")
         if isinstance(disk, dict):
             context.report(AZURE_DISK, (*path, "azureDisk"),

@@ -10,12 +10,12 @@ Options:
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from porter.engine.findings import Severity
 from porter.engine.transform import Context, PodSpecTransform, Rule
+from porter.kube.validation import dns1123_subdomain_errors, run_as_user_name_errors
 from porter.kube.workloads import PodSpec
 from porter.yamledit.dictedit import child
 from porter.yamledit.documents import Path
@@ -26,9 +26,6 @@ POD_ANNOTATION = "pod.alpha.windows.kubernetes.io/gmsa-credential-spec-name"
 CONTAINER_SUFFIX = ".container.alpha.windows.kubernetes.io/gmsa-credential-spec-name"
 FULL_SPEC = ("pod.alpha.windows.kubernetes.io/gmsa-credential-spec",
              ".container.alpha.windows.kubernetes.io/gmsa-credential-spec")
-_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_NETBIOS = re.compile(r"^[^\\/:*?\"<>|.][^\\/:*?\"<>|]{0,14}$")
-_USER_FORBIDDEN = re.compile(r'["/\\\[\]:;|=,+*?<>@]')
 
 GMSA_SET = Rule(
     code="gmsa",
@@ -82,10 +79,12 @@ INVALID_NAME = Rule(
     Converts: nothing.
 
     Why: the API server validates ``runAsUserName`` (``DOMAIN\\USER`` with the domain
-    optional; not empty; no control characters; at most one backslash; the domain a NetBIOS
-    name of at most 15 characters or a DNS name under 256; the user at most 104 characters,
-    not only dots or spaces, without ``" / \\ [ ] : ; | = , + * ? < > @``) and
-    ``gmsaCredentialSpecName`` (a DNS-1123 subdomain).
+    optional; not empty; no control characters; at most one backslash; the domain under 256
+    bytes and either a NetBIOS name of at most 15 characters or dot-separated DNS labels of at
+    most 63 characters each; the user not empty, at most 104 bytes, not only dots or spaces,
+    without ``" / \\ [ ] : ; | = , + * ? < > @``) and ``gmsaCredentialSpecName`` (a DNS-1123
+    subdomain of at most 253 characters). porter applies exactly the API server's code
+    (porter.kube.validation), message for message.
 
     Example: ``runAsUserName: "a\\b\\c"`` (two backslashes).
 
@@ -99,28 +98,12 @@ INVALID_NAME = Rule(
 
 
 def user_name_problem(name: Any) -> str | None:
-    """Why the API server would reject ``name`` as a runAsUserName (None when valid)."""
-    if not isinstance(name, str) or not name:
-        return "must be a non-empty string"
-    if any(ord(c) < 32 or ord(c) == 127 for c in name):
-        return "must not contain control characters"
-    if name.count("\\") > 1:
-        return "may contain at most one backslash"
-    domain, _, user = name.rpartition("\\")
-    if "\\" in name and not domain:
-        return "has an empty domain before the backslash"
-    if domain and not (_NETBIOS.match(domain) or
-                       (len(domain) < 256 and _DNS_SUBDOMAIN.match(domain.lower()))):
-        return f"domain {domain!r} is neither a NetBIOS name (<= 15 characters) nor a DNS name"
-    if not user:
-        return "has an empty user name"
-    if len(user) > 104:
-        return "user name is longer than 104 characters"
-    if not user.strip(". "):
-        return "user name may not consist only of dots and spaces"
-    if _USER_FORBIDDEN.search(user):
-        return 'user name contains one of " / \\ [ ] : ; | = , + * ? < > @'
-    return None
+    """Why the API server would reject ``name`` as a runAsUserName (None when valid): the
+    messages of validateWindowsSecurityContextOptions, from :mod:`porter.kube.validation`."""
+    if not isinstance(name, str):
+        return "must be a string"
+    problems = run_as_user_name_errors(name)
+    return "; ".join(problems) if problems else None
 
 
 @dataclass(frozen=True)
@@ -128,7 +111,7 @@ class Options:
     gmsa: str | None = None
 
     def __post_init__(self) -> None:
-        if self.gmsa is not None and not _DNS_SUBDOMAIN.match(self.gmsa):
+        if self.gmsa is not None and dns1123_subdomain_errors(self.gmsa):
             raise ValueError(f"gmsa {self.gmsa!r} is not a valid resource name")
 
 
@@ -187,9 +170,11 @@ class WindowsIdentity(PodSpecTransform):
             problem = user_name_problem(options["runAsUserName"])
             if problem:
                 context.report(INVALID_NAME, (*where, "runAsUserName"),
-                               f"runAsUserName {options['runAsUserName']!r} {problem}")
+                               f"invalid runAsUserName {options['runAsUserName']!r}, the API "
+                               f"server says: {problem}")
         gmsa = options.get("gmsaCredentialSpecName")
-        if gmsa is not None and not (isinstance(gmsa, str) and len(gmsa) <= 253 and
-                                     _DNS_SUBDOMAIN.match(gmsa)):
+        problems = dns1123_subdomain_errors(gmsa) if isinstance(gmsa, str) else \
+            ["must be a string"] if gmsa is not None else []
+        if problems:
             context.report(INVALID_NAME, (*where, "gmsaCredentialSpecName"),
-                           f"gmsaCredentialSpecName {gmsa!r} is not a DNS-1123 subdomain")
+                           f"gmsaCredentialSpecName {gmsa!r}: {'; '.join(problems)}")

@@ -3,11 +3,13 @@ and the way back from a rendered stream to the template each document came from.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-import yaml
+from porter.errors import InputError
+from porter.yamledit.reading import load_one
 
 # Helm's releaseutil.InstallOrder: the order ``helm template`` and ``helm install`` use.
 INSTALL_ORDER = (
@@ -69,8 +71,8 @@ def split_rendered(files: dict[str, str]) -> tuple[list[Manifest], list[str]]:
                 continue
             document = document.strip()
             try:
-                head = yaml.safe_load(document)
-            except yaml.YAMLError:
+                head = load_one(document, source, templates=False, last_key_wins=True)
+            except InputError:
                 not_yaml.append(source)
                 break
             if head is not None and not isinstance(head, dict):
@@ -122,10 +124,13 @@ def source_ranges(text: str) -> list[SourceRange]:
     if not starts or starts[0] != 0:
         starts.insert(0, 0)
     ranges: list[SourceRange] = []
+    first = 1  # counted along, not from the top for each document (which is quadratic)
+    previous = 0
     for number, start in enumerate(starts):
         end = starts[number + 1] if number + 1 < len(starts) else len(text)
         chunk = text[start:end]
-        first = text.count("\n", 0, start) + 1
+        first += text.count("\n", previous, start)
+        previous = start
         last = first + max(chunk.count("\n") - (1 if chunk.endswith("\n") else 0), 0)
         comment = _SOURCE_COMMENT.search(chunk)
         if comment and not chunk[:comment.start()].strip("-\r\n \t"):
@@ -139,7 +144,9 @@ def source_ranges(text: str) -> list[SourceRange]:
 
 
 def source_at(ranges: list[SourceRange], line: int) -> SourceRange | None:
-    for found in ranges:
-        if found.first <= line <= found.last:
-            return found
+    """The range holding ``line`` (``ranges`` in stream order, as :func:`source_ranges` gives
+    them), by bisection."""
+    index = bisect.bisect_right(ranges, line, key=lambda found: found.first) - 1
+    if index >= 0 and ranges[index].first <= line <= ranges[index].last:
+        return ranges[index]
     return None

@@ -11,24 +11,29 @@ the transforms still change is the list of template-only changes.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import jsonpatch
+import jsonschema
 import yaml
 
+from porter.charts.archive import unpacked
 from porter.charts.manifests import Manifest, source_at, source_ranges
-from porter.charts.render import Engine, Rendered, RenderOptions
+from porter.charts.render import Engine, Rendered, RenderOptions, dependency_aliases
 from porter.charts.templates import TemplateFiles, template_line
 from porter.charts.values import ValuePath, dotted, get, put, walk
 from porter.engine.findings import Finding
 from porter.engine.pipeline import Pipeline
 from porter.errors import InputError, PorterError
 from porter.kube.resources import Resource
+from porter.kube.workloads import pod_spec_path
 from porter.yamledit.documents import Document
 from porter.yamledit.parsing import compose
 from porter.yamledit.plaindata import clone
@@ -39,19 +44,28 @@ _CANDIDATE = re.compile(r"nodeselector|toleration|affinity|securitycontext|volum
                         r"annotation|labels|storageclass|persistence|sysctl|hostpid|hostipc",
                         re.IGNORECASE)
 _SCALAR_KEY = re.compile(r"storageclass|mountpath", re.IGNORECASE)
+# Segments whose whole subtree is about the port (``volumePermissions`` is not: its image is).
+_INHERITED = re.compile(r"(nodeselector|tolerations?|affinity|securitycontext|volumes|"
+                        r"volumemounts|annotations|labels|persistence|sysctls)$", re.IGNORECASE)
+_IMAGE = re.compile(r"images?$", re.IGNORECASE)
 _MARK = "porter-probe-"
 _INT_BASE = 424_200_000
-_MAX_SINGLE_PROBES = 80
 _DIFFERENT = "which need different settings"
+BUDGET_SECONDS = 120.0
+"""Wall time for finding where probes land; probes not tried by then are listed as such."""
 
 
 @dataclass(frozen=True)
 class Target:
-    """A rendered field a value feeds: the resource, the JSON pointer, the template."""
+    """A rendered field a value feeds: the resource, the JSON pointer, the template; and what
+    the field must render as once the value is set (checked before the overlay is written)."""
 
     resource: str
     pointer: str
     template: str
+    document: tuple[str, ...] = field(default=(), compare=False)
+    mode: str = field(default="", compare=False)
+    expected: Any = field(default=None, compare=False, hash=False)
 
 
 @dataclass
@@ -75,6 +89,33 @@ class TemplateChange:
     change: str
 
 
+@dataclass(frozen=True)
+class Skipped:
+    """A chart value porter did not probe, or whose probe the chart refused, and why."""
+
+    path: ValuePath
+    reason: str
+
+
+@dataclass
+class PodTally:
+    """Windows-bound pod specs rendered with the overlay: clean, only missing ``spec.os``
+    (values reach it in few charts), or needing the templates."""
+
+    clean: int = 0
+    os_only: int = 0
+    templates: int = 0
+    equivalent: int = 0
+    """Of ``os_only``: those also left with changes that alter nothing on a Windows node,
+    which porter only spells out: Linux mount paths the kubelet itself puts on C: (``/tmp``
+    mounts at ``c:/tmp``) and ``hostIPC``/``hostPID``/``shareProcessNamespace: false``
+    (the API server rejects them only when true)."""
+
+    @property
+    def total(self) -> int:
+        return self.clean + self.os_only + self.templates
+
+
 @dataclass
 class Overlay:
     """The values overlay of one chart and what stays template-only."""
@@ -85,12 +126,19 @@ class Overlay:
     template_only: list[TemplateChange] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
     verified: bool = True
+    probes: int = 0
+    """Candidate values found; ``skipped`` lists the ones not tried or refused."""
+    skipped: list[Skipped] = field(default_factory=list)
+    renders: int = 0
+    seconds: float = 0.0
+    pods: PodTally = field(default_factory=PodTally)
+
+    @property
+    def tried(self) -> int:
+        return self.probes - len(self.skipped)
 
     def values(self) -> dict[str, Any]:
-        tree: dict[str, Any] = {}
-        for entry in self.entries:
-            put(tree, entry.path, clone(entry.value))
-        return tree
+        return _values_of(self.entries)
 
 
 @dataclass(frozen=True)
@@ -103,6 +151,17 @@ class _Probe:
     @property
     def key(self) -> str:
         return f"{_MARK}{self.number}"
+
+    @property
+    def item(self) -> Any:
+        """What a list probe appends: a string among strings, else a one-key mapping."""
+        items = self.value or []
+        if items and all(isinstance(i, str) for i in items):
+            return self.key
+        return {self.key: self.key}
+
+
+_IMAGE_REASON = "image coordinates: the port does not change them (never probed)"
 
 
 @dataclass(frozen=True)
@@ -119,11 +178,17 @@ class _Landing:
 def build_overlay(engine: Engine, chart: Path, options: RenderOptions, pipeline: Pipeline,
                   base: Rendered, templates: TemplateFiles) -> Overlay:
     """Work out, check and explain the values overlay for ``chart``."""
+    started = time.monotonic()
     name = base.manifests[0].source.split("/")[0] if base.manifests else chart.name
     overlay = Overlay(str(chart), name)
     values = engine.values(chart, options)
-    probes = list(_probes(values))
-    landings = _land(engine, chart, options, values, probes)
+    probes = list(_probes(values, overlay))
+    overlay.probes = len(probes) + len(overlay.skipped)
+    with unpacked(chart) as directory:
+        schemas = chart_schemas(directory)
+    probes = _schema_checked(values, probes, schemas, overlay)
+    landings = _land(engine, chart, options, values, probes, overlay,
+                     started + BUDGET_SECONDS)
     documents = _converted_documents(base, pipeline)
     decided: dict[ValuePath, str | None] = {}  # path -> None (set) or why it is not
     for document, (_, _, ops, _, _) in documents.items():
@@ -140,17 +205,25 @@ def build_overlay(engine: Engine, chart: Path, options: RenderOptions, pipeline:
                 overlay.conflicts += [text for text in refused if text not in overlay.conflicts
                                       and _DIFFERENT in text]
     overlay.entries = _folded(overlay.entries)
-    _verify(overlay, engine, chart, options, pipeline, templates)
+    _verify(overlay, engine, chart, options, pipeline, templates, documents)
+    overlay.seconds = time.monotonic() - started
     return overlay
 
 
-def _probes(values: dict[str, Any]) -> Iterator[_Probe]:
+def _probes(values: dict[str, Any], overlay: Overlay) -> Iterator[_Probe]:
     number = 0
     for path, value in walk(values):
         if any(part == "global" for part in path[1:]):
             continue  # a subchart's copy of the globals: the root ``global`` is what to set
+        if any(_IMAGE.search(part) for part in path[:-1]):
+            continue  # inside an image mapping: reported once, for the mapping
         own = bool(_CANDIDATE.search(path[-1]))
-        inherited = any(_CANDIDATE.search(part) for part in path[:-1])
+        inherited = any(_INHERITED.search(part) for part in path[:-1])
+        if _IMAGE.search(path[-1]):
+            if (own or inherited or any(_CANDIDATE.search(p) for p in path[:-1])) \
+                    and isinstance(value, dict | str):
+                overlay.skipped.append(Skipped(path, _IMAGE_REASON))
+            continue
         if isinstance(value, dict):
             mode = "map" if own or inherited else ""
         elif isinstance(value, list):
@@ -179,29 +252,98 @@ def _probed(values: dict[str, Any], probes: list[_Probe]) -> dict[str, Any]:
         elif probe.mode == "list":
             target = get(probed, probe.path)
             if isinstance(target, list):
-                target.append({probe.key: probe.key})
+                target.append(probe.item)
         else:
             marker: Any = _INT_BASE + probe.number if isinstance(probe.value, int) else probe.key
             put(probed, probe.path, marker)
     return probed
 
 
-def _land(engine: Engine, chart: Path, options: RenderOptions, values: dict[str, Any],
-          probes: list[_Probe]) -> list[_Landing]:
-    """Where every probe lands: one render with all of them, else one render each."""
-    if not probes:
-        return []
+def chart_schemas(chart: Path, prefix: ValuePath = ()) -> list[tuple[ValuePath, Any]]:
+    """Each ``values.schema.json`` of a chart directory and its subcharts, with where its
+    values sit (a subchart's under its name or alias), as Helm validates them."""
+    found: list[tuple[ValuePath, Any]] = []
+    schema = chart / "values.schema.json"
+    if schema.is_file():
+        with contextlib.suppress(OSError, ValueError):  # Helm reports a bad schema itself
+            found.append((prefix, json.loads(schema.read_text(encoding="utf-8"))))
+    aliases = dependency_aliases(chart)
+    charts = chart / "charts"
+    for sub in sorted(charts.iterdir()) if charts.is_dir() else []:
+        if sub.name.endswith(".tgz"):
+            with unpacked(sub) as directory:
+                name = _chart_name(directory)
+                found += chart_schemas(directory, (*prefix, aliases.get(name, name)))
+        elif (sub / "Chart.yaml").is_file():
+            name = _chart_name(sub)
+            found += chart_schemas(sub, (*prefix, aliases.get(name, name)))
+    return found
+
+
+def _chart_name(chart: Path) -> str:
     try:
-        return _find(engine.render(chart, options, values=_probed(values, probes)), probes)
-    except InputError:
-        pass
-    found: list[_Landing] = []
-    for probe in probes[:_MAX_SINGLE_PROBES]:
+        metadata = yaml.safe_load((chart / "Chart.yaml").read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return chart.name
+    return str(metadata.get("name") or chart.name) if isinstance(metadata, dict) else chart.name
+
+
+def _schema_checked(values: dict[str, Any], probes: list[_Probe],
+                    schemas: list[tuple[ValuePath, Any]], overlay: Overlay) -> list[_Probe]:
+    """The probes the chart's schemas accept; each refused one is listed with the reason."""
+    kept = list(probes)
+    for prefix, schema in schemas:
         try:
-            found += _find(engine.render(chart, options, values=_probed(values, [probe])),
-                           [probe])
-        except InputError:
+            # Helm 3 validates with gojsonschema (drafts 4 to 7): draft 7 when unnamed.
+            validator = jsonschema.validators.validator_for(
+                schema, default=jsonschema.Draft7Validator)(schema)
+            before = {tuple(map(str, e.absolute_path))
+                      for e in validator.iter_errors(get(values, prefix) or {})}
+        except (jsonschema.SchemaError, jsonschema.exceptions.RefResolutionError):
             continue
+        while kept:
+            probed = _probed(values, kept)
+            refused: dict[int, str] = {}
+            for error in validator.iter_errors(get(probed, prefix) or {}):
+                at = (*prefix, *map(str, error.absolute_path))
+                if at[len(prefix):] in before:
+                    continue
+                owner = max((p for p in kept if at[:len(p.path)] == p.path),
+                            key=lambda p: len(p.path), default=None)
+                if owner is not None and owner.number not in refused:
+                    refused[owner.number] = error.message
+            if not refused:
+                break
+            overlay.skipped += [Skipped(p.path, "the chart's values.schema.json refuses a "
+                                        f"probe of this type: {refused[p.number]}")
+                                for p in kept if p.number in refused]
+            kept = [p for p in kept if p.number not in refused]
+    return kept
+
+
+def _land(engine: Engine, chart: Path, options: RenderOptions, values: dict[str, Any],
+          probes: list[_Probe], overlay: Overlay, deadline: float) -> list[_Landing]:
+    """Where every probe lands: one render with all of them; when the chart refuses that,
+    halves of the group in turn, down to the single probes it refuses (listed, with why)."""
+    found: list[_Landing] = []
+    groups = [probes] if probes else []
+    while groups:
+        group = groups.pop()
+        if time.monotonic() > deadline:
+            overlay.skipped += [Skipped(p.path, f"not tried: the {BUDGET_SECONDS:.0f} s budget "
+                                        "for probing ran out") for p in group]
+            continue
+        overlay.renders += 1
+        try:
+            rendered = engine.render(chart, options, values=_probed(values, group))
+        except InputError as exc:
+            if len(group) == 1:
+                overlay.skipped.append(Skipped(group[0].path, "the chart does not render with "
+                                               f"a probe here: {exc.message}"))
+            else:
+                groups += [group[len(group) // 2:], group[:len(group) // 2]]
+            continue
+        found += _find(rendered, group)
     return found
 
 
@@ -232,10 +374,11 @@ def _find(rendered: Rendered, probes: list[_Probe]) -> list[_Landing]:
                                                  keys=frozenset(map(str, node))))
             elif isinstance(node, list):
                 for index, item in enumerate(node):
-                    if isinstance(item, dict) and len(item) == 1:
-                        probe = by_key.get(str(next(iter(item))))
-                        if probe is not None and probe.mode == "list":
-                            landings.append(_Landing(probe, document, pointer, index))
+                    key = str(next(iter(item))) if isinstance(item, dict) and len(item) == 1 \
+                        else item if isinstance(item, str) else None
+                    probe = by_key.get(key) if key is not None else None
+                    if probe is not None and probe.mode == "list" and item == probe.item:
+                        landings.append(_Landing(probe, document, pointer, index))
             elif isinstance(node, str) and node in by_key and by_key[node].mode == "scalar":
                 landings.append(_Landing(by_key[node], document, pointer))
             elif isinstance(node, int) and not isinstance(node, bool) and node in by_int:
@@ -400,7 +543,9 @@ def _entry(overlay: Overlay, path: ValuePath, landings: list[_Landing],
         values.append(new)
         resource = f"{landing.document[1]}/{landing.document[3]}"
         pointer = json_pointer(landing.pointer)
-        targets.append(Target(resource, pointer, templates.display(manifest.source)))
+        expected = overlay_delta(probe.value, new) if probe.mode == "map" else new
+        targets.append(Target(resource, pointer, templates.display(manifest.source),
+                              landing.document, probe.mode, expected))
         rules += [f.rule for f in findings
                   if f.path == pointer or f.path.startswith(pointer + "/")]
     if not values:
@@ -435,13 +580,25 @@ def _folded(entries: list[OverlayEntry]) -> list[OverlayEntry]:
 
 
 def _verify(overlay: Overlay, engine: Engine, chart: Path, options: RenderOptions,
-            pipeline: Pipeline, templates: TemplateFiles) -> None:
-    """Render with the overlay, convert again, and list what the transforms still change."""
-    try:
-        rendered = engine.render(chart, options, overlay=overlay.values())
-    except InputError as exc:
-        overlay.verified = False
-        overlay.conflicts.append(f"the chart does not render with this overlay: {exc.message}")
+            pipeline: Pipeline, templates: TemplateFiles,
+            documents: dict[tuple[str, ...], _Document]) -> None:
+    """Render with the overlay through the same engine; take out each value that breaks the
+    render or does not land where it was meant to (it becomes template-only, with why); then
+    convert again and list what the transforms still change."""
+    refused: list[tuple[OverlayEntry, str]] = []
+    rendered = _checked_render(overlay, engine, chart, options, refused)
+    if rendered is not None:
+        data = _rendered_data(rendered)
+        missed = [(entry, reason) for entry in overlay.entries
+                  if (reason := _missed(entry, data)) is not None]
+        if missed:
+            refused += missed
+            gone = [id(entry) for entry, _ in missed]
+            overlay.entries = [e for e in overlay.entries if id(e) not in gone]
+            rendered = _checked_render(overlay, engine, chart, options, refused)
+    for entry, reason in refused:
+        overlay.conflicts.append(f"{dotted(entry.path)}: {reason}")
+    if rendered is None:
         return
     result = pipeline.convert_text(rendered.text, overlay.chart)
     ranges = source_ranges(rendered.text)
@@ -450,12 +607,14 @@ def _verify(overlay: Overlay, engine: Engine, chart: Path, options: RenderOption
         raws = compose(rendered.text, overlay.chart)
     except PorterError:
         raws = []
+    changed: dict[int, list[dict[str, Any]]] = {}
     for patch in result.patches:
         if patch.index >= len(rendered.manifests):
             continue
         manifest = rendered.manifests[patch.index]
         template = templates.display(manifest.source)
         source = templates.text(manifest.source)
+        changed[patch.index] = patch.operations
         for op in patch.operations:
             line = None
             if patch.index < len(raws) and source is not None:
@@ -471,8 +630,162 @@ def _verify(overlay: Overlay, engine: Engine, chart: Path, options: RenderOption
             if setter:
                 change += f" (the overlay sets it through {setter}, yet the chart still " \
                           "renders it so)"
+            why = _refusal(refused, patch.resource.label(), op["path"])
+            if why:
+                change += f" (not through values: {why})"
             overlay.template_only.append(TemplateChange(
                 template, line, patch.resource.label(), op["path"], change))
+    overlay.pods = _tally(rendered, changed, documents)
+
+
+def _values_of(entries: list[OverlayEntry]) -> dict[str, Any]:
+    tree: dict[str, Any] = {}
+    for entry in entries:
+        put(tree, entry.path, clone(entry.value))
+    return tree
+
+
+def _checked_render(overlay: Overlay, engine: Engine, chart: Path, options: RenderOptions,
+                    refused: list[tuple[OverlayEntry, str]]) -> Rendered | None:
+    """The render with the overlay; values that make it fail are found (halving the set) and
+    taken out. None, with the overlay marked unverified, when it still fails."""
+    for attempt in range(2):
+        overlay.renders += 1
+        try:
+            return engine.render(chart, options, overlay=overlay.values())
+        except InputError as exc:
+            if attempt:
+                overlay.verified = False
+                overlay.conflicts.append("the chart does not render with this overlay: "
+                                         f"{exc.message}")
+                return None
+            breakers = _breakers(overlay, engine, chart, options, overlay.entries)
+            if not breakers:
+                breakers = [(entry, exc.message) for entry in overlay.entries]
+            refused += [(entry, f"the chart fails to render with it ({message})")
+                        for entry, message in breakers]
+            gone = [id(entry) for entry, _ in breakers]
+            overlay.entries = [e for e in overlay.entries if id(e) not in gone]
+    return None
+
+
+def _breakers(overlay: Overlay, engine: Engine, chart: Path, options: RenderOptions,
+              entries: list[OverlayEntry]) -> list[tuple[OverlayEntry, str]]:
+    """The entries that each make the render fail, by halving: a group that renders holds
+    none."""
+    overlay.renders += 1
+    try:
+        engine.render(chart, options, overlay=_values_of(entries))
+        return []
+    except InputError as exc:
+        if len(entries) == 1:
+            return [(entries[0], exc.message)]
+    half = len(entries) // 2
+    return _breakers(overlay, engine, chart, options, entries[:half]) + \
+        _breakers(overlay, engine, chart, options, entries[half:])
+
+
+def _rendered_data(rendered: Rendered) -> dict[tuple[str, ...], Any]:
+    found: dict[tuple[str, ...], Any] = {}
+    for manifest in rendered.manifests:
+        try:
+            data = yaml.safe_load(manifest.content)
+        except yaml.YAMLError:
+            continue
+        found[identity(data, manifest)] = data
+    return found
+
+
+def _missed(entry: OverlayEntry, rendered: dict[tuple[str, ...], Any]) -> str | None:
+    """Why ``entry`` does not render as meant at one of its targets (None: it does)."""
+    for target in entry.targets:
+        if target.document not in rendered:
+            continue  # the document is gone (a value switched it off): the re-convert shows it
+        actual = _at(rendered[target.document], _steps(target.pointer))
+        if not _matches(target.expected, actual, target.mode):
+            shown = "nothing" if actual is _MISSING else \
+                json.dumps(actual, ensure_ascii=False, default=str)[:80]
+            return f"with it {target.resource} {target.pointer} renders as {shown}, not as " \
+                   "meant (the chart also uses the value elsewhere, e.g. inside a string)"
+    return None
+
+
+def _matches(expected: Any, actual: Any, mode: str) -> bool:
+    if mode == "list":
+        return isinstance(actual, list) and all(item in actual for item in expected or [])
+    if expected is None:
+        return actual is _MISSING or actual is None
+    if mode == "map" and isinstance(expected, dict):
+        if actual is _MISSING or actual is None:
+            return all(_matches(v, _MISSING, mode) for v in expected.values())
+        return isinstance(actual, dict) and all(
+            _matches(v, actual.get(k, _MISSING), mode) for k, v in expected.items())
+    return actual == expected
+
+
+def _refusal(refused: list[tuple[OverlayEntry, str]], resource: str, pointer: str) -> str | None:
+    for entry, reason in refused:
+        for target in entry.targets:
+            if target.resource == resource and \
+                    (pointer + "/").startswith(target.pointer + "/"):
+                return f"{dotted(entry.path)}: {reason}"
+    return None
+
+
+def _tally(rendered: Rendered, changed: dict[int, list[str]],
+           documents: dict[tuple[str, ...], _Document]) -> PodTally:
+    """Count the Windows-bound pod specs of the overlay's render by what is left to do."""
+    tally = PodTally()
+    for index, manifest in enumerate(rendered.manifests):
+        try:
+            data = yaml.safe_load(manifest.content)
+        except yaml.YAMLError:
+            continue
+        spec_path = pod_spec_path(data)
+        if spec_path is None or not _windows_bound(data, spec_path, documents, manifest):
+            continue
+        spec = json_pointer(spec_path)
+        left = [op for op in changed.get(index, [])
+                if op["path"] != f"{spec}/os" and not op["path"].startswith(f"{spec}/os/")]
+        paths = [op for op in left if _kubelet_path(op, data) or _false_namespace(op, data)]
+        if not changed.get(index):
+            tally.clean += 1
+        elif len(paths) == len(left):
+            tally.os_only += 1
+            tally.equivalent += bool(paths)
+        else:
+            tally.templates += 1
+    return tally
+
+
+def _kubelet_path(op: dict[str, Any], data: Any) -> bool:
+    """A mount path porter rewrites the way the kubelet reads it anyway: ``/x/y`` to
+    ``C:\\x\\y`` (kubelet's ``c:/x/y``, windows-rules.md KL-MNT)."""
+    if op["op"] != "replace" or not op["path"].endswith("/mountPath"):
+        return False
+    old = _at(data, _steps(op["path"]))
+    new = op.get("value")
+    if not isinstance(old, str) or not isinstance(new, str) or not old.startswith("/"):
+        return False
+    return new.lower() == ("c:" + old.rstrip("/").replace("/", "\\")).lower()
+
+
+def _false_namespace(op: dict[str, Any], data: Any) -> bool:
+    """The removal of a host-namespace field that is false (allowed for Windows pods)."""
+    name = op["path"].rsplit("/", 1)[-1]
+    return op["op"] == "remove" and name in ("hostIPC", "hostPID", "shareProcessNamespace") \
+        and _at(data, _steps(op["path"])) is False
+
+
+def _windows_bound(data: Any, spec_path: Pointer, documents: dict[tuple[str, ...], _Document],
+                   manifest: Manifest) -> bool:
+    """Porter sends it to Windows: its conversion (of the plain render) names Windows as the
+    pod's OS."""
+    document = documents.get(identity(data, manifest))
+    converted = document[3] if document else data
+    spec = _at(converted, spec_path)
+    return isinstance(spec, dict) and isinstance(spec.get("os"), dict) and \
+        spec["os"].get("name") == "windows"
 
 
 def _setter(overlay: Overlay, resource: str, pointer: str) -> str | None:

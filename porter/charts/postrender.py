@@ -4,7 +4,14 @@ findings pointed at the templates that Helm 3's ``# Source:`` comments or Helm 4
 
 from __future__ import annotations
 
-from porter.charts.manifests import source_ranges
+from pathlib import Path
+
+from porter.charts.manifests import (
+    FILENAME_ANNOTATION,
+    HOOK_ANNOTATION,
+    SourceRange,
+    source_ranges,
+)
 from porter.charts.templates import TemplateFiles, attribute
 from porter.engine.pipeline import Pipeline
 from porter.engine.results import FileResult
@@ -15,8 +22,14 @@ NAME = "<stdin>"
 WHERE = "the manifests Helm passed on standard input"
 
 
-def post_render(data: bytes, pipeline: Pipeline) -> FileResult:
-    """Convert rendered manifests; bad input comes back as ``errors`` (nothing is raised)."""
+HELM3_HOOKS = ("Helm 3 passes no hooks to a post-renderer: hook Jobs and test Pods (helm.sh/hook) "
+               "are installed unconverted; check them with: helm template CHART | porter "
+               "convert -")
+
+
+def post_render(data: bytes, pipeline: Pipeline, chart: Path | None = None) -> FileResult:
+    """Convert rendered manifests; bad input comes back as ``errors`` (nothing is raised).
+    ``chart`` (the chart directory) lets findings point at template lines."""
     try:
         source = decode(data, NAME)
     except InputError as exc:
@@ -27,9 +40,18 @@ def post_render(data: bytes, pipeline: Pipeline) -> FileResult:
     if not source.text.strip():
         result.errors.append(InputError("no manifests on standard input", NAME))
         return result
-    result.findings = attribute(result.findings, source.text, source_ranges(source.text),
-                                TemplateFiles(None), WHERE)
+    ranges = source_ranges(source.text)
+    result.findings = attribute(result.findings, source.text, ranges,
+                                TemplateFiles(chart), WHERE)
+    if from_helm3(source.text, ranges):
+        result.notes.append(f"porter: note: {HELM3_HOOKS}")
     return result
+
+
+def from_helm3(text: str, ranges: list[SourceRange]) -> bool:
+    """A stream as Helm 3 hands it to a post-renderer: ``# Source:`` comments, no Helm 4
+    annotation, and not one hook (``helm template`` output with hooks is not this)."""
+    return bool(ranges) and FILENAME_ANNOTATION not in text and HOOK_ANNOTATION not in text
 
 
 def output(data: bytes, result: FileResult) -> bytes:

@@ -14,9 +14,11 @@ from typing import Any, Protocol
 
 import yaml
 
+from porter.charts.archive import unpacked
 from porter.charts.manifests import Manifest, split_rendered, stream
 from porter.charts.values import merge, put, read_values_file
 from porter.errors import InputError
+from porter.yamledit.reading import load_one
 
 DIST = "winporter"
 ENGINE_VARIABLE = "PORTER_HELM_ENGINE"
@@ -73,7 +75,10 @@ def find_engine(chart: str) -> Engine:
     wanted = os.environ.get(ENGINE_VARIABLE, "auto").strip().lower() or "auto"
     if wanted not in ("auto", "binary", "sdk"):
         raise InputError(f"{ENGINE_VARIABLE} must be auto, binary or sdk, not {wanted!r}", chart)
-    binary = shutil.which("helm") if wanted in ("auto", "binary") else None
+    # Run as a Helm plugin, $HELM_BIN is the helm that runs porter: render with that one.
+    binary = (os.environ.get("HELM_BIN") if os.access(os.environ.get("HELM_BIN") or "-",
+                                                        os.X_OK) else None) or \
+        shutil.which("helm") if wanted in ("auto", "binary") else None
     if binary:
         return HelmBinary(binary)
     if wanted in ("auto", "sdk"):
@@ -84,20 +89,32 @@ def find_engine(chart: str) -> Engine:
     raise InputError(NO_ENGINE, chart)
 
 
+_DEBUG_HINT = "Use --debug flag to render out invalid YAML"
+
+
 def _one_line(text: str) -> str:
-    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    return "; ".join(lines) if lines else "unknown error"
+    """Helm's message on one line; its hint about its own ``--debug`` flag (porter has a
+    flag of that name that does something else) says which command to run instead."""
+    hinted = _DEBUG_HINT in text
+    lines = [line.strip() for line in text.replace(_DEBUG_HINT, "").strip().splitlines()
+             if line.strip()]
+    message = "; ".join(lines) if lines else "unknown error"
+    return f"{message} (helm template --debug prints the invalid YAML)" if hinted else message
 
 
 class HelmSdk:
     """Helm's Go SDK through ``helm-python-sdk`` (no binary, no network, no cluster)."""
 
-    name = "helm-python-sdk"
-
     def __init__(self) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
         import helm_python
 
         self.helm = helm_python
+        try:
+            self.name = f"helm-python-sdk {version('helm-python-sdk')} (Helm's Go SDK)"
+        except PackageNotFoundError:
+            self.name = "helm-python-sdk (Helm's Go SDK)"
         self._charts: dict[Path, Any] = {}
 
     def _load(self, chart: Path) -> Any:
@@ -108,6 +125,9 @@ class HelmSdk:
             except self.helm.HelmError as exc:
                 raise InputError(f"not a loadable Helm chart: {_one_line(str(exc))}",
                                  str(chart)) from None
+            if loaded.metadata.get("type") == "library":  # helm template refuses these too
+                raise InputError("library charts are not installable: render a chart that "
+                                 "depends on it", str(chart))
             declared = loaded.metadata.get("dependencies") or []
             present = {d.get("name") for d in loaded.dependencies}
             missing = [d.get("name") for d in declared if d.get("name") not in present]
@@ -160,16 +180,33 @@ class HelmSdk:
             raise InputError(f"chart failed to render: {_one_line(str(exc))}",
                              str(chart)) from None
         manifests, not_yaml = split_rendered(files)
+        if not_yaml:  # Helm refuses the whole chart when a template renders invalid YAML
+            raise InputError(f"chart failed to render: YAML parse error on {not_yaml[0]}: "
+                             "the template renders invalid YAML (helm template --debug "
+                             "prints it)", str(chart))
         return Rendered(manifests, stream(manifests), not_yaml)
 
 
 class HelmBinary:
     """The ``helm`` command: ``helm template`` with the user's options."""
 
-    name = "helm"
-
     def __init__(self, executable: str) -> None:
         self.executable = executable
+        self._name: str | None = None
+
+    @property
+    def name(self) -> str:
+        """``helm v3.17.3 (/usr/local/bin/helm)``: the binary's version and path."""
+        if self._name is None:
+            try:
+                done = subprocess.run([self.executable, "version", "--short"],
+                                      capture_output=True, text=True, timeout=60, check=False,
+                                      stdin=subprocess.DEVNULL)
+                version = done.stdout.strip().split("+")[0] if done.returncode == 0 else ""
+            except (OSError, subprocess.TimeoutExpired):
+                version = ""
+            self._name = f"helm {version or '(version unknown)'} ({self.executable})"
+        return self._name
 
     def _run(self, arguments: list[str], chart: Path) -> str:
         try:
@@ -210,8 +247,9 @@ class HelmBinary:
         return Rendered(_parse_template_output(text), text)
 
     def values(self, chart: Path, options: RenderOptions) -> dict[str, Any]:
-        defaults = _directory_defaults(chart) if chart.is_dir() else \
-            yaml.safe_load(self._run(["show", "values", str(chart)], chart)) or {}
+        # Not ``helm show values``: it prints the parent's values only, none of the subcharts'.
+        with unpacked(chart) as directory:
+            defaults = _directory_defaults(directory)
         merged = merge(defaults, *(read_values_file(f) for f in options.values_files))
         for expression in (*options.set_values, *options.set_strings):
             for assignment in expression.split(","):
@@ -228,7 +266,11 @@ def _parse_template_output(text: str) -> list[Manifest]:
     manifests = []
     for found in source_ranges(text):
         body = "\n".join(lines[found.content - 1:found.last]).strip()
-        head = yaml.safe_load(body) if body else None
+        try:
+            head = load_one(body, found.source, templates=False,
+                                last_key_wins=True) if body else None
+        except InputError:
+            head = None  # converting it reports what is wrong, and where
         kind = str(head.get("kind") or "") if isinstance(head, dict) else ""
         manifests.append(Manifest(found.source, body, kind))
     return manifests
@@ -237,7 +279,7 @@ def _parse_template_output(text: str) -> list[Manifest]:
 def _directory_defaults(chart: Path) -> dict[str, Any]:
     """A chart directory's values with its subcharts' under their names (globals shared)."""
     values = read_values_file(chart / "values.yaml") if (chart / "values.yaml").is_file() else {}
-    aliases = _aliases(chart)
+    aliases = dependency_aliases(chart)
     charts = chart / "charts"
     for sub in sorted(charts.iterdir()) if charts.is_dir() else []:
         sub_values, name = _subchart_defaults(sub)
@@ -249,10 +291,11 @@ def _directory_defaults(chart: Path) -> dict[str, Any]:
     return values
 
 
-def _aliases(chart: Path) -> dict[str, str]:
+def dependency_aliases(chart: Path) -> dict[str, str]:
     try:
-        metadata = yaml.safe_load((chart / "Chart.yaml").read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
+        metadata = load_one((chart / "Chart.yaml").read_text(encoding="utf-8"),
+                            str(chart / "Chart.yaml"), templates=False, last_key_wins=True) or {}
+    except (OSError, ValueError, InputError):
         return {}
     return {str(d["name"]): str(d["alias"]) for d in metadata.get("dependencies") or []
             if isinstance(d, dict) and d.get("alias") and d.get("name")}
@@ -260,7 +303,8 @@ def _aliases(chart: Path) -> dict[str, str]:
 
 def _subchart_defaults(sub: Path) -> tuple[dict[str, Any], str | None]:
     if sub.is_dir() and (sub / "Chart.yaml").is_file():
-        metadata = yaml.safe_load((sub / "Chart.yaml").read_text(encoding="utf-8")) or {}
+        metadata = load_one((sub / "Chart.yaml").read_text(encoding="utf-8"),
+                            str(sub / "Chart.yaml"), templates=False, last_key_wins=True) or {}
         return _directory_defaults(sub), str(metadata.get("name") or sub.name)
     if sub.name.endswith(".tgz"):
         with tarfile.open(sub) as archive:
@@ -268,7 +312,9 @@ def _subchart_defaults(sub: Path) -> tuple[dict[str, Any], str | None]:
             top = names[0].split("/")[0] if names else sub.stem
             try:
                 member = archive.extractfile(f"{top}/values.yaml")
-                data = yaml.safe_load(member.read()) if member else None
+                data = load_one(member.read().decode("utf-8", "replace"),
+                                f"{sub}:{top}/values.yaml", templates=False,
+                                last_key_wins=True) if member else None
             except KeyError:
                 data = None
         return (data if isinstance(data, dict) else {}), top

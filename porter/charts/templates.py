@@ -8,10 +8,10 @@ import tarfile
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
-import yaml
-
 from porter.charts.manifests import SourceRange, source_at
 from porter.engine.findings import Finding
+from porter.errors import InputError
+from porter.yamledit.reading import load_one
 
 
 class TemplateFiles:
@@ -74,8 +74,9 @@ def _subchart_directory(chart: Path, name: str) -> Path | None:
     if (chart / "charts" / name / "Chart.yaml").is_file():
         return chart / "charts" / name
     try:
-        metadata = yaml.safe_load((chart / "Chart.yaml").read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
+        metadata = load_one((chart / "Chart.yaml").read_text(encoding="utf-8"),
+                            str(chart / "Chart.yaml"), templates=False, last_key_wins=True) or {}
+    except (OSError, ValueError, InputError):
         return None
     wanted = {name}
     for dependency in metadata.get("dependencies") or []:
@@ -84,8 +85,9 @@ def _subchart_directory(chart: Path, name: str) -> Path | None:
     charts = chart / "charts"
     for directory in sorted(charts.iterdir()) if charts.is_dir() else []:
         try:
-            own = yaml.safe_load((directory / "Chart.yaml").read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError):
+            own = load_one((directory / "Chart.yaml").read_text(encoding="utf-8"),
+                           str(directory / "Chart.yaml"), templates=False, last_key_wins=True) or {}
+        except (OSError, ValueError, InputError):
             continue
         if isinstance(own, dict) and own.get("name") in wanted:
             return directory
@@ -168,9 +170,14 @@ def attribute(findings: Iterable[Finding], text: str, ranges: list[SourceRange],
             moved.append(dataclasses.replace(finding, file=display, line=mapped[0],
                                              column=mapped[1]))
             continue
+        if template is None:  # no template to read: the line stays the stream's
+            note = (f"from template {display}; line {finding.line} is in {where} "
+                    "(the template is not at hand)")
+            moved.append(dataclasses.replace(
+                finding, hint=f"{finding.hint}; {note}" if finding.hint else note))
+            continue
         note = (f"line {finding.line} is in {where}, not in the template: the field comes "
-                "from a value or a helper") if template is not None else \
-            f"line {finding.line} is in {where}"
+                "from a value or a helper")
         moved.append(dataclasses.replace(
             finding, file=display, hint=f"{finding.hint}; {note}" if finding.hint else note))
     return moved

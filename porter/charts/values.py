@@ -6,10 +6,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from porter.errors import InputError
 from porter.yamledit.plaindata import clone
+from porter.yamledit.reading import load_one
 
 ValuePath = tuple[str, ...]
 
@@ -22,12 +21,9 @@ def read_values_file(path: Path) -> dict[str, Any]:
     except OSError as exc:
         raise InputError(f"cannot read values file: {exc.strerror or exc}", name) from None
     try:
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        raise InputError(f"invalid YAML in values file: {exc.problem}", name,
-                         mark.line + 1 if mark else None,
-                         mark.column + 1 if mark else None) from None
+        data = load_one(text, name, templates=False, last_key_wins=True)
+    except InputError as exc:
+        raise InputError(f"values file: {exc.message}", name, exc.line, exc.column) from None
     if data is None:
         return {}
     if not isinstance(data, dict):

@@ -7,11 +7,10 @@ from pathlib import Path
 
 from porter.charts.convert import ChartOptions, ChartResult
 from porter.charts.render import RenderOptions, is_chart
-from porter.commands.common import err
+from porter.commands.common import err, save
 from porter.engine.results import FileResult
 from porter.errors import ConfigError
 from porter.outputs import values_overlay
-from porter.running.writing import write_atomic
 
 
 def chart_options(paths: list[str], values: list[Path], set_values: list[str],
@@ -48,7 +47,7 @@ def write_overlay(results: list[FileResult], path: Path, quiet: bool) -> str | N
     if len(overlays) > 1:
         raise ConfigError("--values-overlay takes one chart, and the inputs hold "
                           f"{len(overlays)}; convert them one by one")
-    write_atomic(path, values_overlay.render(overlays[0]).encode("utf-8"))
+    save(path, values_overlay.render(overlays[0]).encode("utf-8"))
     if not quiet:
         err(values_overlay.summary(overlays[0], str(path)).rstrip("\n"))
     return f"values overlay written to {path}"

@@ -2,22 +2,36 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import errno
 import os
+import subprocess
 import sys
 import traceback
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NoReturn
 
 import typer
 
 from porter.engine.config import Config, load_config
 from porter.engine.results import FileResult
 from porter.engine.suppression import suppress
-from porter.errors import ConfigError, PorterError
-from porter.outputs import github, report_json, report_jsonl, report_text, sarif
+from porter.errors import ConfigError, PorterError, WriteError
+from porter.outputs import (
+    github,
+    report_html,
+    report_json,
+    report_jsonl,
+    report_markdown,
+    report_text,
+    sarif,
+)
+from porter.outputs.encoding import to_bytes
+from porter.outputs.readiness import RunInfo
 from porter.running.writing import write_atomic
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
@@ -29,6 +43,8 @@ class ReportFormat(StrEnum):
     jsonl = "jsonl"
     sarif = "sarif"
     github = "github"
+    html = "html"
+    markdown = "markdown"
 
 
 class Color(StrEnum):
@@ -39,18 +55,21 @@ class Color(StrEnum):
 
 STDOUT = "-"
 _EXTENSIONS = {".json": ReportFormat.json, ".jsonl": ReportFormat.jsonl,
-               ".sarif": ReportFormat.sarif}
+               ".sarif": ReportFormat.sarif, ".html": ReportFormat.html,
+               ".htm": ReportFormat.html, ".md": ReportFormat.markdown,
+               ".markdown": ReportFormat.markdown}
 _RENDERERS = {ReportFormat.text: report_text.render, ReportFormat.json: report_json.render,
               ReportFormat.jsonl: report_jsonl.render, ReportFormat.sarif: sarif.render,
               ReportFormat.github: github.render}
-_MERGEABLE = (ReportFormat.json, ReportFormat.sarif)
+_READINESS = {ReportFormat.html: report_html.render, ReportFormat.markdown: report_markdown.render}
+"""Formats that show the whole run (they also need the run's facts and the converted texts)."""
 
 
 def report_targets(reports: Sequence[Path], formats: Sequence[ReportFormat]) \
         -> list[tuple[Path, ReportFormat]]:
     """Pair each ``--report`` with its format: the Nth ``--report-format`` belongs to the Nth
-    ``--report``; a report without one takes it from its extension (``.json``, ``.sarif``,
-    ``.sarif.json``; anything else is text)."""
+    ``--report``; a report without one takes it from its extension (``.json``, ``.jsonl``,
+    ``.sarif``, ``.sarif.json``, ``.html``, ``.md``; anything else is text)."""
     if len(formats) > len(reports):
         raise ConfigError("more --report-format options than --report files")
     targets = []
@@ -67,25 +86,77 @@ def report_targets(reports: Sequence[Path], formats: Sequence[ReportFormat]) \
     return targets
 
 
+def needs_texts(targets: Iterable[tuple[Path, ReportFormat]]) -> bool:
+    """Whether a report shows diffs, so the results must keep their texts until written."""
+    return any(fmt in _READINESS for _path, fmt in targets)
+
+
+def run_info(command: str, paths: Sequence[str], config: Config) -> RunInfo:
+    """The run's facts for the readiness reports' header."""
+    return RunInfo(command=command, inputs=tuple(paths), target_windows=config.target_windows,
+                   image_resolution=config.images.resolve,
+                   fail_on=config.fail_on)
+
+
+def repository_root(start: Path | None = None) -> Path:
+    """The git top level of ``start`` (default: the working directory), else ``start``
+    itself: what SARIF paths are relative to unless ``--sarif-root`` says otherwise."""
+    start = (start or Path.cwd()).resolve()
+    try:
+        top = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=start,
+                             capture_output=True, check=False, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return start
+    text = os.fsdecode(top.stdout.rstrip(b"\n"))
+    return Path(text) if top.returncode == 0 and text else start
+
+
 def write_reports(results: Sequence[FileResult], targets: Iterable[tuple[Path, ReportFormat]],
+                  run: RunInfo | None = None, sarif_root: Path | None = None,
                   shard: tuple[int, int] | None = None) -> None:
-    """Write each report; with ``shard`` (``--shard K/N``), JSON and SARIF reports say which
-    shard they are, for ``porter report merge``."""
+    """Write each report; the readiness reports' header says ``run``; SARIF paths are
+    relative to ``sarif_root`` (default: the git top level of the working directory); with
+    ``shard`` (``--shard K/N``), JSON and SARIF reports say which shard they are, for
+    ``porter report merge``."""
     for path, fmt in targets:
-        render = _RENDERERS[fmt]
+        data: bytes | Iterator[bytes]
         if fmt is ReportFormat.json:  # the largest report: rendered as it is written
-            data: bytes | Iterator[bytes] = (c.encode("utf-8")
-                                              for c in report_json.chunks(results, shard))
+            data = (to_bytes(chunk) for chunk in report_json.chunks(results, shard))
+        elif fmt is ReportFormat.sarif:
+            root = (sarif_root or repository_root()).resolve()
+            data = to_bytes(sarif.render(results, root=root.as_posix(),
+                                         cwd=Path.cwd().as_posix(), shard=shard))
+        elif fmt in _READINESS:
+            data = to_bytes(_READINESS[fmt](results, run))
         else:
-            text = render(results, shard=shard) if shard and fmt in _MERGEABLE \
-                else render(results)
-            data = text.encode("utf-8")
+            data = to_bytes(_RENDERERS[fmt](results))
         if str(path) == STDOUT:
             for piece in (data,) if isinstance(data, bytes) else data:
-                sys.stdout.buffer.write(piece)
+                write_stdout(piece, flush=False)
             sys.stdout.flush()
         else:
-            write_atomic(path, data)
+            save(path, data)
+
+
+def write_stdout(data: bytes, flush: bool = True) -> None:
+    """All of ``data`` to standard output, flushed. A pipe closed early makes a write
+    return short before it raises: the loop goes on until it raises BrokenPipeError, so a
+    reader that went away is never taken for one that read everything."""
+    view = memoryview(data)
+    while view:
+        count = sys.stdout.buffer.write(view)
+        view = view[count or 0:]
+    if flush:
+        sys.stdout.flush()
+
+
+def save(path: Path, data: bytes | Iterable[bytes]) -> None:
+    """Write one output file (a report, a patch, an overlay) atomically; a failure (a full
+    disk, permissions) is a :class:`WriteError` naming the file, not an internal error."""
+    try:
+        write_atomic(path, data)
+    except OSError as exc:
+        raise WriteError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 class StreamedReports:
@@ -96,39 +167,47 @@ class StreamedReports:
                  shard: tuple[int, int] | None = None) -> None:
         self.shard = shard
         self.later: list[tuple[Path, ReportFormat]] = []
-        self.streams: list[BinaryIO] = []
+        self.streams: list[tuple[str, BinaryIO]] = []
         for path, fmt in targets:
             if fmt is not ReportFormat.jsonl:
                 self.later.append((path, fmt))
             elif str(path) == STDOUT:
-                self.streams.append(sys.stdout.buffer)
+                self.streams.append((STDOUT, sys.stdout.buffer))
             else:
                 try:
-                    self.streams.append(open(path, "wb"))  # noqa: SIM115 - closed in finish
+                    self.streams.append((str(path), open(path, "wb")))  # noqa: SIM115
                 except OSError as exc:
                     self.close()
-                    raise ConfigError(f"cannot write the report {path}: "
-                                      f"{exc.strerror or exc}") from None
+                    raise WriteError(f"cannot write {path}: {exc.strerror or exc}") from None
 
     def add(self, result: FileResult) -> None:
         if self.streams:
-            data = report_jsonl.file_lines(result).encode("utf-8")
-            for stream in self.streams:
+            self._write(to_bytes(report_jsonl.file_lines(result)))
+
+    def finish(self, results: Sequence[FileResult], run: RunInfo | None = None,
+               sarif_root: Path | None = None) -> None:
+        """The JSON Lines summaries, then every other report."""
+        self._write(to_bytes(report_jsonl.summary_line(results)))
+        self.close()
+        write_reports(results, self.later, run, sarif_root, self.shard)
+
+    def _write(self, data: bytes) -> None:
+        for name, stream in self.streams:
+            if stream is sys.stdout.buffer:
+                write_stdout(data)
+                continue
+            try:
                 stream.write(data)
                 stream.flush()
-
-    def finish(self, results: Sequence[FileResult]) -> None:
-        data = report_jsonl.summary_line(results).encode("utf-8")
-        for stream in self.streams:
-            stream.write(data)
-            stream.flush()
-        self.close()
-        write_reports(results, self.later, self.shard)
+            except OSError as exc:
+                self.close()
+                raise WriteError(f"cannot write {name}: {exc.strerror or exc}") from None
 
     def close(self) -> None:
-        for stream in self.streams:
+        for _name, stream in self.streams:
             if stream is not sys.stdout.buffer:
-                stream.close()
+                with contextlib.suppress(OSError):
+                    stream.close()
         self.streams = []
 
 
@@ -140,6 +219,22 @@ def use_color(choice: Color, stream: object) -> bool:
     isatty = getattr(stream, "isatty", None)
     return bool(isatty and isatty()) and not os.environ.get("NO_COLOR") and \
         os.environ.get("TERM") != "dumb"
+
+
+def terminal_width(stream: object = None) -> int | None:
+    """The width to wrap human text to: the terminal's when ``stream`` (default stderr) is
+    one, else None (files and pipes get unwrapped lines that tools can parse)."""
+    stream = stream if stream is not None else sys.stderr
+    isatty = getattr(stream, "isatty", None)
+    if not (isatty and isatty()):
+        return None
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return max(int(columns), 20)
+    try:
+        return max(os.get_terminal_size(stream.fileno()).columns, 20)  # type: ignore[attr-defined]
+    except (OSError, ValueError, AttributeError):
+        return 80
 
 
 def selected(results: Iterable[FileResult], config: Config) -> Iterator[FileResult]:
@@ -155,8 +250,18 @@ class FailOn(StrEnum):
 
 
 def err(text: str) -> None:
-    sys.stderr.write(text if text.endswith("\n") else text + "\n")
+    """A line on stderr; a file name that is not UTF-8 goes out as its own bytes."""
+    write_err(text if text.endswith("\n") else text + "\n")
+
+
+def write_err(text: str) -> None:
     sys.stderr.flush()
+    buffer = getattr(sys.stderr, "buffer", None)
+    if buffer is None:  # a text-only stream (a test's capture)
+        sys.stderr.write(text.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
+    else:
+        buffer.write(to_bytes(text))
+        buffer.flush()
 
 
 def _parse_options(values: list[str]) -> dict[str, dict[str, str]]:
@@ -190,7 +295,47 @@ def build_config(config_file: Path | None, disable: list[str], only: list[str],
                   source=config.source,
                   target_windows=target_windows or config.target_windows,
                   select=frozenset(select) if select else config.select,
-                  ignore=config.ignore | frozenset(ignore or ()))
+                  ignore=config.ignore | frozenset(ignore or ()),
+                  images=config.images)
+
+
+def with_image_flags(config: Config, resolve: bool, cache: Path | None,
+                     insecure: list[str] | None) -> Config:
+    """``--resolve-images``, ``--image-cache FILE`` (which implies it) and
+    ``--insecure-registry HOST`` over the config file's ``images:``."""
+    settings = config.images
+    settings = dataclasses.replace(
+        settings, resolve=settings.resolve or resolve or cache is not None,
+        cache_file=cache if cache is not None else settings.cache_file,
+        insecure=settings.insecure | frozenset(insecure or ()))
+    return dataclasses.replace(config, images=settings)
+
+
+def empty_directories(paths: Sequence[str], results: Sequence[FileResult]) -> list[str]:
+    """The directories named in ``paths`` where no manifest was found (none, or no YAML): an
+    input error, so that a wrong path cannot pass CI. A chart directory renders its own."""
+    empty = []
+    for path in paths:
+        directory = Path(path)
+        if path == STDOUT or not directory.is_dir() or (directory / "Chart.yaml").is_file():
+            continue
+        if not any(Path(r.path).is_relative_to(directory) for r in results):
+            empty.append(path)
+    return empty
+
+
+def report_empty(paths: Sequence[str], results: Sequence[FileResult]) -> bool:
+    """Say which named directories held no manifest; True when one did not."""
+    empty = empty_directories(paths, results)
+    for path in empty:
+        err(f"porter: error: no manifests found in {path}")
+    return bool(empty)
+
+
+def check_output_dir(output: Path | None) -> None:
+    """``-o`` names a directory (made when missing); a regular file there is a usage error."""
+    if output is not None and output.exists() and not output.is_dir():
+        raise ConfigError(f"-o/--output takes a directory; {output} is a file")
 
 
 def exit_status(results: list[FileResult], config: Config) -> int:
@@ -203,6 +348,10 @@ def exit_status(results: list[FileResult], config: Config) -> int:
     return EXIT_OK
 
 
+_OUTPUT_FAILURES = frozenset((errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO))
+"""Errors of writing standard output (a full disk behind a redirection), not porter bugs."""
+
+
 @contextmanager
 def guarded(debug: bool = False) -> Iterator[None]:
     """Turn user errors into one line and exit 2, anything unexpected into exit 3."""
@@ -213,9 +362,26 @@ def guarded(debug: bool = False) -> Iterator[None]:
         raise typer.Exit(EXIT_INPUT) from None
     except (typer.Exit, KeyboardInterrupt):
         raise
+    except BrokenPipeError:
+        # The reader went away (``porter convert DIR | head -1``): quietly, as cat does, but
+        # not as a success; nothing more may go to the closed pipe, not even at exit.
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(EXIT_INPUT) from None
+    except OSError as exc:
+        # Files are written where their errors are told apart; an unnamed output error here
+        # is standard output failing.
+        if exc.filename is not None or exc.errno not in _OUTPUT_FAILURES:
+            _internal_error(exc, debug)
+        err(f"porter: error: cannot write standard output: {exc.strerror or exc}")
+        raise typer.Exit(EXIT_INPUT) from None
     except Exception as exc:  # the last line of defence: never a bare traceback
-        if debug:
-            traceback.print_exc()
-        err(f"porter: internal error: {type(exc).__name__}: {exc} (run with --debug for a "
-            "traceback; please report it)")
-        raise typer.Exit(EXIT_INTERNAL) from None
+        _internal_error(exc, debug)
+
+
+def _internal_error(exc: Exception, debug: bool) -> NoReturn:
+    if debug:
+        traceback.print_exception(exc)
+    err(f"porter: internal error: {type(exc).__name__}: {exc} (run with --debug for a "
+        "traceback; please report it)")
+    raise typer.Exit(EXIT_INTERNAL) from None

@@ -11,36 +11,53 @@ import typer
 
 from porter.commands.chart_options import chart_options, write_overlay
 from porter.commands.common import (
+    EXIT_INPUT,
     STDOUT,
     Color,
     StreamedReports,
     build_config,
+    check_output_dir,
     err,
     exit_status,
     guarded,
+    needs_texts,
+    report_empty,
     report_targets,
+    run_info,
+    save,
     selected,
+    terminal_width,
     use_color,
+    with_image_flags,
+    write_err,
+    write_stdout,
 )
 from porter.commands.options import (
     ConfigFile,
     Debug,
     Disable,
     Drive,
+    ExternalLinks,
     FailOnOption,
     Ignore,
+    ImageCache,
+    InsecureRegistry,
     Only,
     Quiet,
     ReportFormats,
+    ResolveImages,
+    SarifRoot,
     Select,
     TargetWindows,
     Toleration,
     TransformOption,
+    Verbose,
 )
 from porter.commands.progress import progress_bar
 from porter.engine.results import FileResult
-from porter.errors import ConfigError, PorterError
+from porter.errors import ConfigError, PorterError, WriteError
 from porter.outputs import (
+    findings_list,
     json_patch,
     kustomize,
     runtime_class,
@@ -48,21 +65,25 @@ from porter.outputs import (
     summary,
     unified_diff,
 )
+from porter.outputs.encoding import to_bytes
+from porter.running.inputs import external_target
 from porter.running.run import convert_paths
 from porter.running.shards import Shard
 from porter.running.writing import (
     BackupExists,
+    ChangedMeanwhile,
     DurableBatch,
     keep_backup,
     safe_join,
     write_atomic,
 )
+from porter.yamledit.textfile import SourceText
 
 
 def _write_overlay(results: list[FileResult], directory: Path, quiet: bool) -> str:
     overlay = kustomize.overlay(results, str(directory.resolve()), str(Path.cwd()),
                                 str(directory))
-    write_atomic(directory / kustomize.FILE_NAME, overlay.text.encode("utf-8"))
+    save(directory / kustomize.FILE_NAME, to_bytes(overlay.text))
     if not quiet:
         for note in overlay.notes:
             err(f"porter: overlay: {note}")
@@ -70,60 +91,127 @@ def _write_overlay(results: list[FileResult], directory: Path, quiet: bool) -> s
     return f"overlay with {patches} in {directory / kustomize.FILE_NAME}"
 
 
-def _write_one(result: FileResult, output: Path | None, in_place: bool,
-               backup: bool = False, batch: DurableBatch | None = None) -> bool:
-    """Write one file's conversion to --output or in place (with ``batch``: stage it, the
+class _Targets:
+    """How one run writes: where, what it may rewrite, and which outputs it already wrote."""
+
+    def __init__(self, output: Path | None, in_place: bool, backup: bool = False,
+                 read_only: bool = False, external_links: bool = False,
+                 batch: DurableBatch | None = None) -> None:
+        self.output = output
+        self.in_place = in_place
+        self.backup = backup
+        self.read_only = read_only
+        self.external_links = external_links
+        self.batch = batch
+        """With a batch, files are staged and renamed into place at the batch's commit."""
+        self.written: dict[Path, str] = {}
+        """Each --output file written (or staged) so far, and the input it came from."""
+
+
+def _input_root(result: FileResult) -> Path:
+    """The input root a file was found under: the directory named, or the named file's."""
+    path = Path(result.path)
+    for _ in Path(result.relative).parts:
+        path = path.parent
+    return path
+
+
+def _write_one(result: FileResult, targets: _Targets) -> bool:
+    """Write one file's conversion to --output or in place (with a batch: stage it, the
     rename comes at the batch's commit); True when a file was written or staged.
     What cannot be written becomes an error of that file; the other files go on."""
     if result.source is None:
         return False
     source = Path(result.path)
-    if in_place:
+    expect = None
+    if targets.in_place:
         if not result.changed or result.errors:
             return False
-        if not source.is_file():
-            result.errors.append(PorterError("not a regular file: cannot rewrite it in place",
-                                             result.path))
+        refusal = _in_place_refusal(source, result, targets)
+        if refusal:
+            result.errors.append(PorterError(refusal, result.path))
             return False
         target = source
-    elif output is None:
+        earlier = targets.written.get(source.resolve())
+        if earlier is not None and earlier != result.path:
+            # Two names of one file (a link inside the tree): both read the same bytes
+            # before either was renamed over, so the first rewrite is this one's too.
+            result.notes.append(f"{result.path}: note: the same file as {earlier} (through a "
+                                "link); rewritten once")
+            return False
+        expect = (result.source or SourceText(result.original)).encode(result.original)
+    elif targets.output is None:
         return False
     else:
         try:
-            target = safe_join(output, result.relative)
+            target = safe_join(targets.output, result.relative)
         except ValueError as exc:
             result.errors.append(PorterError(str(exc), result.path))
             return False
-        if source.is_file() and target.exists() and target.samefile(source):
-            result.errors.append(PorterError(f"--output would overwrite this input file with "
-                                             f"its conversion ({target}); use --in-place to "
-                                             "rewrite files where they are", result.path))
+        refusal = _output_refusal(source, target, result, targets)
+        if refusal:
+            result.errors.append(PorterError(refusal, result.path))
             return False
     try:
         mode = stat.S_IMODE(source.stat().st_mode) if source.is_file() else None
-        if batch is not None:
-            batch.add(target, result.converted_bytes(), mode, item=(result, target),
-                      before=(lambda: keep_backup(target)) if in_place and backup else None)
-            return True
-        if in_place and backup:
-            keep_backup(target)
-        write_atomic(target, result.converted_bytes(), mode)
-    except BackupExists as exc:
+        before = (lambda: keep_backup(target)) if targets.in_place and targets.backup else None
+        if targets.batch is not None:
+            targets.batch.add(target, result.converted_bytes(), mode, item=(result, target),
+                              before=before, expect=expect)
+        else:
+            if before is not None:
+                before()
+            write_atomic(target, result.converted_bytes(), mode, expect=expect)
+    except (BackupExists, ChangedMeanwhile) as exc:
         result.errors.append(PorterError(str(exc), result.path))
         return False
     except OSError as exc:
-        result.errors.append(PorterError(f"cannot write {target}: {exc.strerror or exc}",
-                                         result.path))
+        result.errors.append(WriteError(f"cannot write {target}: {exc.strerror or exc}",
+                                        result.path))
         return False
+    targets.written[target.resolve()] = result.path
     return True
+
+
+def _in_place_refusal(source: Path, result: FileResult, targets: _Targets) -> str | None:
+    if not source.is_file():
+        return "not a regular file: cannot rewrite it in place"
+    outside = None if targets.external_links else external_target(source, _input_root(result))
+    if outside is not None:
+        return (f"symbolic link to {outside}, outside the input tree; not rewritten (use "
+                "--external-links to rewrite files through such links)")
+    mode = stat.S_IMODE(source.stat().st_mode)
+    if not mode & 0o222 and not targets.read_only:
+        return (f"read-only file (mode {mode:04o}); not rewritten (--rewrite-read-only "
+                "rewrites it)")
+    return None
+
+
+def _output_refusal(source: Path, target: Path, result: FileResult,
+                    targets: _Targets) -> str | None:
+    # Staged outputs are not at their target until the batch commits: ask the run first.
+    earlier = targets.written.get(target.resolve())
+    if earlier is not None and earlier != result.path:
+        return (f"--output {target} was already written from {earlier} (both inputs have "
+                f"the path {result.relative} below their root); not written")
+    try:
+        existing = target.stat()
+    except OSError:
+        return None  # a new file (or one the write itself will report)
+    if not stat.S_ISREG(existing.st_mode):
+        # Opening a pipe would wait for a reader forever, a device would take the bytes.
+        return f"--output target {target} exists and is not a regular file; not written"
+    if source.is_file() and target.samefile(source):
+        return (f"--output would overwrite this input file with its conversion ({target}); "
+                "use --in-place to rewrite files where they are")
+    return None
 
 
 def _show(result: FileResult, diff: bool, colored: bool, yaml: _YamlOut | None) -> None:
     """The file's diff or YAML on stdout, when those are the output."""
     if diff:
         text = unified_diff.file_diff(result)
-        sys.stdout.buffer.write((unified_diff.colorize(text) if colored
-                                 else text).encode("utf-8"))
+        write_stdout(to_bytes(unified_diff.colorize(text) if colored else text))
     elif yaml is not None:
         yaml.add(result)
 
@@ -136,23 +224,31 @@ class _YamlOut:
         self.count = 0
 
     def add(self, result: FileResult) -> None:
-        if result.source is None:
+        if result.source is None and result.unread is None:
             return
         self.count += 1
         if self.count == 1:
             self.first = result
             return
         if self.count == 2 and self.first is not None:
-            sys.stdout.buffer.write(stream.piece(self.first))
+            self._piece(self.first)
             self.first.release_text()
-        sys.stdout.buffer.write(stream.piece(result))
+        self._piece(result)
+
+    @staticmethod
+    def _piece(result: FileResult) -> None:
+        if result.source is not None:  # undecodable stdin is given back only when alone
+            write_stdout(stream.piece(result))
 
     def finish(self, manifest: str | None) -> None:
-        data = self.first.converted_bytes() if self.count == 1 and self.first else b""
+        data = b""
+        if self.count == 1 and self.first:
+            first = self.first
+            data = first.converted_bytes() if first.unread is None else first.unread
         if manifest is not None:
             data += (b"" if not data or data.endswith(b"\n") else b"\n") + b"---\n" + \
-                manifest.encode("utf-8")
-        sys.stdout.buffer.write(data)
+                to_bytes(manifest)
+        write_stdout(data)
         sys.stdout.flush()
 
 
@@ -179,6 +275,7 @@ def convert(
     report: Annotated[list[Path] | None, typer.Option("--report", help="Write the findings to "
                       "FILE, - for stdout (repeatable).", metavar="FILE")] = None,
     report_format: ReportFormats = None,
+    sarif_root: SarifRoot = None,
     select: Select = None,
     ignore: Ignore = None,
     fail_on: FailOnOption = None,
@@ -205,6 +302,13 @@ def convert(
                               "write a values overlay that makes the chart render for Windows, "
                               "with what only a template change can fix.",
                               metavar="FILE")] = None,
+    resolve_images: ResolveImages = False,
+    image_cache: ImageCache = None,
+    insecure_registry: InsecureRegistry = None,
+    rewrite_read_only: Annotated[bool, typer.Option("--rewrite-read-only", help="With "
+                                 "--in-place: rewrite read-only files too (refused by "
+                                 "default).")] = False,
+    external_links: ExternalLinks = False,
     jobs: Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes "
                     "(default: all cores when the input is large enough to pay for "
                     "them); output and reports are the same for any number.")] = None,
@@ -213,6 +317,7 @@ def convert(
                      "matrices; merge the reports with 'porter report merge'.",
                      metavar="K/N")] = None,
     quiet: Quiet = False,
+    verbose: Verbose = False,
     debug: Debug = False,
 ) -> None:
     """Convert manifests for Windows nodes: YAML on stdout, or --output, --in-place, --diff."""
@@ -223,10 +328,14 @@ def convert(
             raise ConfigError("--in-place cannot rewrite standard input")
         if backup and not in_place:
             raise ConfigError("--backup goes with --in-place")
+        check_output_dir(output)
+        if rewrite_read_only and not in_place:
+            raise ConfigError("--rewrite-read-only goes with --in-place")
         charts = chart_options(paths, values or [], set_values or [], set_string or [],
                                namespace, release_name, kube_version, values_overlay, in_place)
         config = build_config(config_file, disable or [], only or [], option or [], fail_on,
                               toleration, drive or [], target_windows, select, ignore)
+        config = with_image_flags(config, resolve_images, image_cache, insecure_registry)
         targets = report_targets(report or [], report_format or [])
         part = Shard.parse(shard) if shard is not None else None
         patch_out = patch is not None and str(patch) == STDOUT
@@ -236,79 +345,98 @@ def convert(
             raise ConfigError("only one output can go to standard output: choose one of "
                               "YAML, --diff, --patch - and --report -")
         results: list[FileResult] = []
-        keep_texts = patch is not None or kustomize_dir is not None or values_overlay is not None
+        keep_texts = patch is not None or kustomize_dir is not None or values_overlay is not None \
+            or needs_texts(targets)
         yaml = _YamlOut() if yaml_out else None
         colored = diff and use_color(color, sys.stdout)
         written = 0
         reports = StreamedReports(targets, (part.index, part.count) if part else None)
         batch = DurableBatch() if output is not None or in_place else None
-        with progress_bar(quiet or not (output is not None or in_place or
-                                        not sys.stdout.isatty())) as advance:
+        writing = _Targets(output, in_place, backup, rewrite_read_only, external_links, batch)
+        try:
+            with progress_bar(quiet or not (output is not None or in_place or
+                                            not sys.stdout.isatty())) as advance:
 
-            def finish(result: FileResult) -> None:
-                for error in result.errors:
-                    advance.print(str(error))
-                if not quiet:
-                    for note in result.notes:
-                        advance.print(note)
-                results.append(result)
-                reports.add(result)
-                advance()
+                def finish(result: FileResult) -> None:
+                    for error in result.errors:
+                        advance.print(str(error))
+                    if not quiet:
+                        for note in result.notes:
+                            advance.print(note)
+                    results.append(result)
+                    reports.add(result)
+                    advance()
 
-            def commit() -> None:
-                nonlocal written
-                assert batch is not None
-                for (result, target), error in batch.commit():
-                    if error is not None:
-                        result.errors.append(PorterError(
-                            f"cannot write {target}: {error.strerror or error}", result.path))
-                    written += target is not None and error is None
-                    finish(result)
-
-            converted = convert_paths(paths, config, exclude=output, charts=charts,
-                                      jobs=jobs, on_total=advance.total, shard=part)
-            try:
-                for result in selected(converted, config):
-                    staged = _write_one(result, output, in_place, backup, batch)
-                    _show(result, diff, colored, yaml)
-                    if not keep_texts and (yaml is None or yaml.count > 1 or
-                                           result.source is None):
-                        result.release_text()
-                    if batch is None:
+                def commit() -> None:
+                    nonlocal written
+                    assert batch is not None
+                    for (result, target), error in batch.commit():
+                        if isinstance(error, (BackupExists, ChangedMeanwhile)):
+                            result.errors.append(PorterError(str(error), result.path))
+                        elif isinstance(error, OSError):
+                            result.errors.append(WriteError(
+                                f"cannot write {target}: {error.strerror or error}",
+                                result.path))
                         finish(result)
-                        continue
-                    if not staged:
-                        batch.add(None, item=(result, None))
-                    if batch.full:
-                        commit()
-                if batch is not None:
-                    commit()
-            finally:
-                if batch is not None:
-                    batch.abandon()  # interrupted: what is not renamed yet is not half-done
+                    written = batch.installed
 
+                converted = convert_paths(paths, config, exclude=output, charts=charts,
+                                          jobs=jobs, on_total=advance.total, shard=part,
+                                          external_links=external_links)
+                try:
+                    for result in selected(converted, config):
+                        staged = _write_one(result, writing)
+                        _show(result, diff, colored, yaml)
+                        if not keep_texts and (yaml is None or yaml.count > 1 or
+                                               result.source is None):
+                            result.release_text()
+                        if batch is None:
+                            written += staged
+                            finish(result)
+                            continue
+                        if not staged:
+                            batch.add(None, item=(result, None))
+                        if batch.full:
+                            commit()
+                    if batch is not None:
+                        commit()
+                finally:
+                    if batch is not None:
+                        batch.abandon()  # interrupted: what is not renamed yet is not half-done
+        except KeyboardInterrupt:
+            written = batch.installed if batch is not None else written
+            done = ("rewritten in place" if in_place else f"written to {output}"
+                    if output is not None else "")
+            err(f"porter: interrupted after {len(results)} file"
+                f"{'s' * (len(results) != 1)}" + (f"; {written} {done}, each whole (the "
+                "others were left as they were)" if done else ""))
+            raise typer.Exit(130) from None
         manifest = runtime_class.render(config)
         if yaml is not None:
             yaml.finish(manifest)
         elif patch_out:
-            sys.stdout.buffer.write(json_patch.render(results).encode("utf-8"))
+            write_stdout(to_bytes(json_patch.render(results)))
         sys.stdout.flush()
         written = (f"{written} rewritten in place" if in_place else
                    f"{written} written to {output}" if output is not None else None)
         if manifest is not None and (output is not None or in_place):
             name = config.options_for("os-scheduling").runtime_class
             target = (output or Path.cwd()) / f"runtimeclass-{name}.yaml"
-            write_atomic(target, manifest.encode("utf-8"))
+            save(target, to_bytes(manifest))
             written = f"{written}; RuntimeClass written to {target}"
         if patch is not None and not patch_out:
-            write_atomic(patch, json_patch.render(results).encode("utf-8"))
+            save(patch, to_bytes(json_patch.render(results)))
         if kustomize_dir is not None:
             overlay = _write_overlay(results, kustomize_dir, quiet)
             written = f"{written}; {overlay}" if written else overlay
-        reports.finish(results)
+        reports.finish(results, run_info("convert", paths, config), sarif_root)
         if values_overlay is not None:
             note = write_overlay(results, values_overlay, quiet)
             written = f"{written}; {note}" if written and note else written or note
+        empty = report_empty(paths, results)
         if not quiet:
-            err(summary.render(results, written))
-        raise typer.Exit(exit_status(results, config))
+            files = [str(path) for path, _ in targets if str(path) != STDOUT]
+            write_err(findings_list.render(results, verbose, reports=files))
+            err(summary.render(results, written, width=terminal_width(), diff=diff))
+        raise typer.Exit(EXIT_INPUT if empty and exit_status(results, config) < EXIT_INPUT
+                         else exit_status(results, config))

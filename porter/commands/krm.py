@@ -8,7 +8,14 @@ import sys
 
 import typer
 
-from porter.commands.common import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, err, guarded
+from porter.commands.common import (
+    EXIT_FINDINGS,
+    EXIT_INPUT,
+    EXIT_OK,
+    err,
+    guarded,
+    write_stdout,
+)
 from porter.commands.options import (
     Debug,
     Quiet,
@@ -30,7 +37,7 @@ def krm(
         except PorterError as exc:
             err(str(exc))
             raise typer.Exit(EXIT_INPUT) from None
-        sys.stdout.buffer.write(outcome.text.encode("utf-8"))
+        write_stdout(outcome.text.encode("utf-8"))
         sys.stdout.flush()
         if not quiet:
             counts = {s: sum(f.severity.value == s for f in outcome.findings)

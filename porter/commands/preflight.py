@@ -16,6 +16,8 @@ from porter.commands.common import (
     ReportFormat,
     err,
     guarded,
+    save,
+    terminal_width,
 )
 from porter.commands.options import (
     Debug,
@@ -27,7 +29,6 @@ from porter.errors import ConfigError, InputError, PorterError
 from porter.kube.windows_versions import DEFAULT_TARGET, target
 from porter.outputs import report_json, report_text, summary
 from porter.preflight.cluster import JsonFile, check, describe, read_json
-from porter.running.writing import write_atomic
 from porter.yamledit.textfile import decode
 
 
@@ -107,9 +108,9 @@ def preflight(
             json_format = report_format is ReportFormat.json or \
                 (report_format is None and path.suffix.lower() == ".json")
             text = report_json.render(results) if json_format else report_text.render(results)
-            write_atomic(path, text.encode("utf-8"))
+            save(path, text.encode("utf-8"))
         if not quiet:
-            err(summary.render(results, preflight=True))
+            err(summary.render(results, preflight=True, width=terminal_width()))
         if any(result.errors for result in results):
             raise typer.Exit(EXIT_INPUT)
         if any(_fails(f.severity, fail_on) for r in results for f in r.findings):

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from porter.commands.common import STDOUT, guarded
+from porter.commands.common import STDOUT, guarded, save, write_stdout
+from porter.commands.conventions import PorterCommand, PorterGroup
 from porter.engine.registry import all_rules
 from porter.errors import ConfigError, InputError
+from porter.outputs.encoding import dumps, to_bytes
 from porter.outputs.report_merge import MergeError, kind, merge_json, merge_sarif
-from porter.running.writing import write_atomic
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+app = typer.Typer(cls=PorterGroup, add_completion=False, no_args_is_help=True,
                   help="Work with porter's reports.")
 
 
@@ -31,7 +31,7 @@ def _load(path: Path) -> dict:
     return data
 
 
-@app.command()
+@app.command(cls=PorterCommand)
 def merge(
     reports: Annotated[list[Path], typer.Argument(help="The shards' JSON reports or SARIF "
                                                   "logs (all of one kind).")],
@@ -57,9 +57,8 @@ def merge(
         except (KeyError, TypeError, ValueError) as exc:
             raise ConfigError(f"a report is not one porter wrote with --shard: {exc!r}") \
                 from None
-        data = (json.dumps(merged, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+        data = to_bytes(dumps(merged, indent=2) + "\n")
         if str(output) == STDOUT:
-            sys.stdout.buffer.write(data)
-            sys.stdout.flush()
+            write_stdout(data)
         else:
-            write_atomic(output, data)
+            save(output, data)

@@ -12,12 +12,18 @@ import yaml
 from porter.engine.findings import Severity
 from porter.engine.registry import find_rule, transform_by_id, transform_types
 from porter.engine.transform import Transform, option_fields
-from porter.errors import ConfigError
+from porter.errors import ConfigError, InputError
+from porter.images.facts import ImageFacts
+from porter.images.resolve import ImageSettings, Resolver
 from porter.kube.windows_versions import DEFAULT_TARGET, target
+from porter.yamledit.reading import load_one
 
 CONFIG_NAME = "porter.yaml"
 FAIL_ON = ("error", "warning", "never")
-_TOP_KEYS = ("disable", "only", "options", "fail-on", "target-windows", "select", "ignore")
+_TOP_KEYS = ("disable", "only", "options", "fail-on", "target-windows", "select", "ignore",
+             "images")
+_IMAGE_KEYS = {"resolve": bool, "cache": str, "insecure-registries": list, "timeout": float,
+               "budget": float, "ttl": float, "concurrency": int}
 
 
 @dataclass
@@ -35,6 +41,8 @@ class Config:
     """Rule codes to report (None: every rule); the others are suppressed."""
     ignore: frozenset[str] = frozenset()
     """Rule codes never to report."""
+    images: ImageSettings = field(default_factory=ImageSettings)
+    """Whether and how to ask registries about images (``images:``, ``--resolve-images``)."""
 
     def __post_init__(self) -> None:
         for code in sorted((*(self.select or ()), *self.ignore)):
@@ -59,6 +67,20 @@ class Config:
         """Instances of the enabled transforms, in pipeline order."""
         return [t(self._built[t.id]) for t in transform_types()
                 if t.id not in self.disable and (self.only is None or t.id in self.only)]
+
+    def image_resolver(self) -> Resolver | None:
+        """The run's resolver (one per configuration), or None when resolution is off."""
+        if not self.images.resolve:
+            return None
+        resolver = self.__dict__.get("_resolver")
+        if resolver is None:
+            resolver = self.__dict__["_resolver"] = Resolver(self.images)
+        return resolver
+
+    def image_facts(self, image: str) -> ImageFacts | None:
+        """What the registry says about ``image``; None when resolution is off."""
+        resolver = self.image_resolver()
+        return None if resolver is None else resolver.facts(image)
 
     def options_for(self, transform_id: str) -> Any:
         return self._built[transform_id]
@@ -148,13 +170,77 @@ def load_config(path: Path | None, *, required: bool) -> Config:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read config: {exc}", name) from None
     try:
-        raw = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        raise ConfigError(f"invalid YAML: {exc.problem}", name,
-                          mark.line + 1 if mark else None,
-                          mark.column + 1 if mark else None) from None
+        raw = load_one(text, name)  # bounded: an alias bomb planted in a pull request is refused
+    except InputError as exc:
+        raise ConfigError(exc.message, name, exc.line, exc.column) from None
+    try:
+        return config_from_mapping(raw or {}, name)
+    except ConfigError:
+        pass  # find every problem, each at its line (the text is known to be bounded now)
+    problems = _problems(raw or {}, yaml.compose(text), name)
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise ConfigProblems(problems)
     return config_from_mapping(raw or {}, name)
+
+
+class ConfigProblems(ConfigError):
+    """Several problems in one config file, each on its own located line."""
+
+    def __init__(self, problems: list[ConfigError]) -> None:
+        first = problems[0]
+        super().__init__(first.message, first.file, first.line, first.column)
+        self.problems = problems
+
+    def __str__(self) -> str:
+        return "\n".join(ConfigError.__str__(problem) for problem in self.problems)
+
+
+def _positions(node: Any, path: tuple[Any, ...] = ()) -> dict[tuple[Any, ...], tuple[int, int]]:
+    """1-based line and column of every key and list item of a composed YAML node."""
+    found: dict[tuple[Any, ...], tuple[int, int]] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                here = (*path, key.value)
+                found[here] = (key.start_mark.line + 1, key.start_mark.column + 1)
+                found.update(_positions(value, here))
+    elif isinstance(node, yaml.SequenceNode):
+        for number, item in enumerate(node.value):
+            here = (*path, number)
+            found[here] = (item.start_mark.line + 1, item.start_mark.column + 1)
+            found.update(_positions(item, here))
+    return found
+
+
+def _problems(raw: Any, node: Any, name: str) -> list[ConfigError]:
+    """Every problem of the config, each at the key or list item it is about: each part is
+    checked on its own, so that one mistake does not hide the next."""
+    if not isinstance(raw, dict):
+        return [ConfigError("config must be a mapping", name, 1, 1)]
+    positions = _positions(node)
+    parts: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
+    for key, value in raw.items():
+        if key == "options" and isinstance(value, dict):
+            for transform_id, options in value.items():
+                if isinstance(options, dict) and options:
+                    parts.extend(((key, transform_id, option), {key: {transform_id: {option: v}}})
+                                 for option, v in options.items())
+                else:
+                    parts.append(((key, transform_id), {key: {transform_id: options}}))
+        elif key in ("disable", "only", "select", "ignore") and isinstance(value, list):
+            parts.extend(((key, number), {key: [item]}) for number, item in enumerate(value))
+        else:
+            parts.append(((key,), {key: value}))
+    problems = []
+    for where, part in parts:
+        try:
+            config_from_mapping(part, name)
+        except ConfigError as exc:
+            line, column = positions.get(where, positions.get(where[:1], (None, None)))
+            problems.append(ConfigError(exc.message, name, line, column))
+    return problems
 
 
 def config_from_mapping(raw: Any, source: str | None = None) -> Config:
@@ -178,7 +264,46 @@ def config_from_mapping(raw: Any, source: str | None = None) -> Config:
         select=None if raw.get("select") is None else
         frozenset(_codes(raw["select"], "select", source)),
         ignore=frozenset(_codes(raw.get("ignore") or [], "ignore", source)),
+        images=_images(raw.get("images"), source),
     )
+
+
+def _images(value: Any, source: str | None) -> ImageSettings:
+    """``images: {resolve: true, cache: FILE, insecure-registries: [HOST], timeout: S,
+    budget: S, ttl: S, concurrency: N}``; a relative cache path is the config file's."""
+    if value is None:
+        return ImageSettings()
+    if not isinstance(value, dict):
+        raise ConfigError("images must be a mapping (for example {resolve: true})", source)
+    values: dict[str, Any] = {}
+    for key, item in value.items():
+        kind = _IMAGE_KEYS.get(key)
+        if kind is None:
+            raise ConfigError(f"unknown key images.{key} (known: {', '.join(_IMAGE_KEYS)})",
+                              source)
+        good = (isinstance(item, bool) if kind is bool else
+                isinstance(item, int | float) and not isinstance(item, bool) and item > 0
+                if kind in (float, int) else isinstance(item, kind))
+        if kind is int:
+            good = good and isinstance(item, int)
+        if kind is list:
+            good = good and all(isinstance(v, str) for v in item)
+        if not good:
+            raise ConfigError(f"images.{key} must be "
+                              + {bool: "true or false", str: "a file name",
+                                 list: "a list of hosts", float: "a positive number of seconds",
+                                 int: "a positive integer"}[kind] + f", not {item!r}", source)
+        values[key] = item
+    cache = values.get("cache")
+    if cache is not None and source is not None and not Path(cache).is_absolute():
+        cache = str(Path(source).parent / cache)
+    return ImageSettings(resolve=values.get("resolve", False),
+                         cache_file=Path(cache) if cache else None,
+                         insecure=frozenset(values.get("insecure-registries", ())),
+                         timeout=float(values.get("timeout", ImageSettings.timeout)),
+                         budget=float(values.get("budget", ImageSettings.budget)),
+                         ttl=float(values.get("ttl", ImageSettings.ttl)),
+                         concurrency=int(values.get("concurrency", ImageSettings.concurrency)))
 
 
 def _codes(value: Any, key: str, source: str | None) -> list[str]:

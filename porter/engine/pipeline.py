@@ -4,33 +4,26 @@ from __future__ import annotations
 
 import re
 import traceback
-from dataclasses import dataclass, field
 from typing import Any
 
 from yaml.nodes import Node
 
 from porter.engine.config import Config
 from porter.engine.findings import Finding, Severity
-from porter.engine.registry import ALIASES, CUSTOM_TAG, INTERNAL_ERROR, NOT_EXAMINED
-from porter.engine.results import DocumentPatch, FileResult
+from porter.engine.registry import ALIASES, CUSTOM_TAG, INTERNAL_ERROR, NOT_EXAMINED, REWRITTEN
+from porter.engine.results import DocumentPatch, FileResult, ResourceSpan
+from porter.engine.selfcheck import self_check
 from porter.engine.transform import Context, Transform
 from porter.errors import InputError, PorterError
-from porter.kube.resources import resource_at
+from porter.kube.resources import Resource, resource_at
 from porter.kube.unexamined import may_hold_pod_template, unexamined
-from porter.yamledit.diffing import Op, diff, same
+from porter.kube.workloads import pod_specs, resources
+from porter.yamledit.diffing import Op, diff
 from porter.yamledit.documents import Document
+from porter.yamledit.editing import REDUMPED, REFUSED, Change, write_changes
 from porter.yamledit.parsing import PLAIN, Segment, compose, segments, walk
-from porter.yamledit.plaindata import AliasBudget, build, clone
+from porter.yamledit.plaindata import AliasBudget, clone, mapping_get, scalar_text
 from porter.yamledit.pointer import json_pointer
-from porter.yamledit.redump import redump
-from porter.yamledit.splicing import (
-    Edit,
-    LineIndex,
-    SharedNodeError,
-    SpliceError,
-    Splicer,
-    apply_edits,
-)
 
 # A line starts after \n or any other YAML line break (a lone \r, NEL, LS, PS): (?m)^ knows
 # only \n.
@@ -40,35 +33,19 @@ _API_VERSION = re.compile(
 _CORE_TAG = "tag:yaml.org,2002:"
 
 
-@dataclass
-class _Change:
-    document: Document
-    position: int
-    """Index of the document within its segment."""
-    expected: Any
-    ops: list[Op]
-    edits: list[Edit] = field(default_factory=list)
-    redumped: bool = False
-
-
 class Pipeline:
     """Runs the enabled transforms of ``config`` over texts."""
 
     def __init__(self, config: Config | None = None) -> None:
         self.config = config or Config()
         self.transforms = self.config.enabled()
+        self.enabled = frozenset(t.id for t in self.transforms)
         self.kinds = frozenset().union(*(t.kinds for t in self.transforms))
-        names = "|".join(sorted((re.escape(k) for k in self.kinds), key=len, reverse=True))
-        # The cheap look: only slices naming one of these kinds are parsed at all.
-        # (Comments, an anchor or a tag may stand before the value: ``kind: &k Pod``.)
-        self.wanted = re.compile(
-            rf"\bkind[\"']?\s*:\s*(?:#.*\s+)*(?:[&!]\S*\s+)*[\"']?(?:{names})\b"
-            if names else r"(?!)")
-
+        """Only documents that may be of these kinds are parsed at all."""
     def convert_text(self, text: str, name: str = "-") -> FileResult:
         result = FileResult(path=name, original=text, converted=text)
         try:
-            pieces = segments(text, name, self.wanted)
+            pieces = segments(text, name, self.kinds)
         except InputError as exc:
             result.errors.append(exc)
             return result
@@ -102,8 +79,8 @@ class Pipeline:
     def _convert_segment(self, text: str, piece: Segment, name: str,
                          result: FileResult, budget: AliasBudget) -> str:
         assert piece.documents is not None
-        changes: list[_Change] = []
-        lines: LineIndex | None = None
+        changes: list[Change] = []
+        found: list[tuple[list[Finding], int, Any]] = []  # findings, first span, original data
         for position, raw in enumerate(piece.documents):
             document = Document(name, raw, budget=budget)
             if document.kind not in self.kinds or not document.is_kubernetes:
@@ -119,6 +96,9 @@ class Pipeline:
             result.findings.extend(_unexamined_findings(document))
             original = clone(document.data)
             findings = self._run_transforms(document, original)
+            findings += self_check(document, self.config, self.enabled, findings)
+            spans = len(result.resources)
+            result.resources.extend(_spans(document))
             ops = diff(original, document.data)
             if not ops:
                 result.findings.extend(findings)
@@ -126,32 +106,34 @@ class Pipeline:
             tagged = _custom_tag(document, ops)
             if tagged is not None:
                 result.findings.append(_custom_tag_finding(document, *tagged))
+                result.resources[spans:] = _spans(document, original)
                 continue
-            lines = lines or LineIndex(text)
-            change = _Change(document, position, document.data, ops)
-            try:
-                change.edits = Splicer(document, lines).plan(ops)
-            except SharedNodeError as exc:
-                # Nothing changes, so the other findings (which say what was changed) would
-                # mislead: the one finding says why and what to do.
-                result.findings.append(_aliases_finding(document, exc))
-                continue
-            except Exception:  # SpliceError, or a splicer bug: it must not cost the run
-                try:
-                    change.edits = [self._redump_edit(document, lines, ops)]
-                except Exception:  # neither writer copes: the document stays as it was
-                    result.findings.append(_unwritten_finding(document))
-                    continue
-                change.redumped = True
-            result.findings.extend(findings)
-            changes.append(change)
-            result.patches.append(DocumentPatch(document.index, resource_at(document.data),
-                                                [op.to_json() for op in ops]))
+            changes.append(Change(document, document.data, position, ops))
+            found.append((findings, spans, original))
         if not changes:
             return text
-        assert lines is not None
-        converted = self._splice_verified(text, name, lines, changes, result)
-        result.redumped += sum(change.redumped for change in changes)
+        converted = write_changes(text, changes, name)
+        for change, (findings, spans, original) in zip(changes, found, strict=True):
+            document = change.document
+            if change.how == REFUSED:
+                # The document stays as it was: its resources are listed as written.
+                end = spans + sum(1 for s in result.resources[spans:] if s.index == document.index)
+                result.resources[spans:end] = _spans(document, original)
+            if change.how == REFUSED and change.shared is not None:
+                # Nothing changes, so the other findings (which say what was changed) would
+                # mislead: the one finding says why and what to do.
+                result.findings.append(_aliases_finding(document, change.shared))
+                continue
+            if change.how == REFUSED:
+                result.findings.append(_unwritten_finding(document, change.reason))
+                continue
+            result.findings.extend(findings)
+            if change.how == REDUMPED:
+                result.redumped += 1
+                result.findings.append(_redumped_finding(document, change.reason))
+            assert change.ops is not None
+            result.patches.append(DocumentPatch(document.index, resource_at(original),
+                                                [op.to_json() for op in change.ops]))
         return converted
 
     def _run_transforms(self, document: Document, original: Any) -> list[Finding]:
@@ -176,70 +158,36 @@ class Pipeline:
             failed.append(crashed)
             document.data = clone(original)
 
-    def _redump_edit(self, document: Document, lines: LineIndex, ops: list[Op]) -> Edit:
-        splicer = Splicer(document, lines)
-        root = document.root
-        start, end = root.start_mark.index, splicer.node_end(root)
-        text = redump(lines.text[start:end], [op.to_json() for op in ops],
-                      splicer.layout.map_step, splicer.layout.seq_offset)
-        text = text.rstrip("\n").replace("\n", splicer.nl)
-        return Edit(start, end, text)
 
-    def _splice_verified(self, text: str, name: str, lines: LineIndex, changes: list[_Change],
-                         result: FileResult) -> str:
-        """Apply the edits, then read the result back: each changed document must hold
-        exactly the data the transforms produced, or it is redone by the fallback writer,
-        or, failing that, left unchanged with an internal-error finding."""
-        for attempt in range(3):
-            try:
-                spliced = apply_edits(text, [e for change in changes for e in change.edits])
-                bad = _mismatches(spliced, name, changes)
-            except SpliceError:
-                bad = list(changes)
-                spliced = text
-            if not bad:
-                return spliced
-            for change in bad:
-                if attempt == 0 and not change.redumped:
-                    try:
-                        change.edits = [self._redump_edit(change.document, lines, change.ops)]
-                        change.redumped = True
-                        continue
-                    except Exception:
-                        pass
-                change.edits = []
-                result.findings.append(_unwritten_finding(change.document))
-                result.patches = [p for p in result.patches if p.index != change.document.index]
-            changes = [c for c in changes if c.edits]
-        return apply_edits(text, [e for change in changes for e in change.edits])
-
-
-def _mismatches(text: str, name: str, changes: list[_Change]) -> list[_Change]:
-    try:
-        raws = compose(text, name)
-    except PorterError:
-        return list(changes)
-    bad = []
-    for change in changes:
-        index = change.position
-        if index >= len(raws):
-            bad.append(change)
+def _spans(document: Document, data: Any = None) -> list[ResourceSpan]:
+    """Where each resource of the document is, and its images (from ``data`` when given: the
+    document's data as written, when a change was declined)."""
+    if data is not None:
+        document.data = data
+    images: dict[tuple[str | int, ...], list[tuple[str, str]]] = {}
+    for pod in pod_specs(document):
+        for path, container in pod.containers():
+            image = container.get("image")
+            if isinstance(image, str):
+                images.setdefault(pod.owner_path, []).append(
+                    (json_pointer((*path, "image")), image))
+    spans = []
+    for path, obj in resources(document.data):
+        node = document.node_at(path)
+        if node is None or not isinstance(obj, dict):
             continue
-        try:
-            data, _ = build(raws[index].root, name)
-        except PorterError:
-            bad.append(change)
-            continue
-        if not same(data, change.expected):
-            bad.append(change)
-    return bad
+        start = node.start_mark.line + 1 + document.line_offset
+        end = node.end_mark.line + document.line_offset + (node.end_mark.column > 0)
+        spans.append(ResourceSpan(document.index, json_pointer(path), resource_at(
+            document.data, path), start, max(start, end), tuple(images.get(path, ()))))
+    return spans
 
 
-def _unwritten_finding(document: Document) -> Finding:
+def _unwritten_finding(document: Document, why: str) -> Finding:
     return Finding(
         rule=INTERNAL_ERROR.code, severity=Severity.ERROR,
         message="porter could not write this document's changes faithfully; it was left "
-                "unchanged",
+                f"unchanged ({why})",
         file=document.file, line=document.locate(())[0], column=1,
         resource=resource_at(document.data), hint="please report this with the input file")
 
@@ -264,9 +212,27 @@ def _report_unexamined(document: Document, result: FileResult) -> None:
         return
     try:
         document.data  # noqa: B018
-    except InputError:
+    except InputError as exc:
+        # Unreadable (an alias bomb, say): still not examined, and it must say so.
+        result.findings.append(_unread_finding(document, exc))
         return
     result.findings.extend(_unexamined_findings(document))
+
+
+def _unread_finding(document: Document, exc: InputError) -> Finding:
+    resource = Resource(document.api_version, document.kind,
+                        scalar_text(mapping_get(mapping_get(document.root, "metadata"),
+                                                "namespace")),
+                        scalar_text(mapping_get(mapping_get(document.root, "metadata"),
+                                                "name")))
+    return Finding(
+        rule=NOT_EXAMINED.code, severity=NOT_EXAMINED.severity,
+        message=f"{resource.kind} ({resource.api_version}) is not a workload kind porter "
+                f"converts, and porter could not read it ({exc.message}); its pod templates "
+                "were not examined",
+        file=document.file, line=document.root.start_mark.line + 1 + document.line_offset,
+        column=document.root.start_mark.column + 1, resource=resource, path="",
+        hint="convert it by hand or through its controller; see porter explain not-examined")
 
 
 def _unexamined_findings(document: Document) -> list[Finding]:
@@ -322,12 +288,22 @@ def _custom_tag_finding(document: Document, path: tuple[str | int, ...], tag: st
              "output, or make this change by hand")
 
 
-def _aliases_finding(document: Document, exc: SharedNodeError) -> Finding:
-    line, column = document.locate(exc.path)
+def _redumped_finding(document: Document, why: str) -> Finding:
+    return Finding(
+        rule=REWRITTEN.code, severity=REWRITTEN.severity,
+        message=f"ruamel.yaml wrote this whole document: {why}; its data and comments are "
+                "kept, its layout may differ from the input's",
+        file=document.file, line=document.locate(())[0], column=1,
+        resource=resource_at(document.data), path="",
+        hint="review this document's diff; porter explain yaml-rewritten")
+
+
+def _aliases_finding(document: Document, path: tuple[str | int, ...]) -> Finding:
+    line, column = document.locate(path)
     return Finding(
         rule=ALIASES.code, severity=ALIASES.severity,
         message="a change falls on a YAML anchor, alias or merge key; this document was "
                 "left unchanged",
-        file=document.file, line=line, column=column, resource=resource_at(document.data, exc.path),
-        path=json_pointer(exc.path),
+        file=document.file, line=line, column=column, resource=resource_at(document.data, path),
+        path=json_pointer(path),
         hint="expand the anchors/aliases in this resource, then run porter again")

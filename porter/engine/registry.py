@@ -6,6 +6,7 @@ from functools import cache
 from importlib.metadata import entry_points
 
 from porter.engine.findings import Severity
+from porter.engine.selfcheck import RULES as SELF_CHECK_RULES
 from porter.engine.transform import Rule, Transform
 from porter.errors import ConfigError
 
@@ -134,7 +135,33 @@ NOT_EXAMINED = Rule(
     source="Kubernetes API reference",
 )
 
-CORE_RULES = (INTERNAL_ERROR, ALIASES, CUSTOM_TAG, NOT_EXAMINED)
+REWRITTEN = Rule(
+    code="yaml-rewritten",
+    severity=Severity.INFO,
+    summary="The fallback writer (ruamel.yaml) wrote a whole document; its layout may differ.",
+    doc="""
+    Converts: the same changes as always; only the way they are written differs. porter
+    normally splices each change into the original text and leaves every other byte alone.
+    When the splicer declines a layout (an explicit ``? key``), or its result does not read
+    back as exactly the converted data, ruamel.yaml writes that one document instead: data,
+    key order and comments are kept, but quoting, flow style, indentation and line breaks
+    inside that document may be rewritten. The other documents of the file are untouched.
+
+    Why: the converted data must be right before the diff can be small; a document that
+    cannot be written both faithfully and minimally is written faithfully, and porter says
+    so, so that an unexpectedly large diff is explained.
+
+    Example: ``? containers`` followed by ``: - name: web`` becomes ``containers:``.
+
+    Cannot convert: nothing is lost, but review the document's diff; rewrite the explicit
+    keys as ordinary ``key:`` lines to keep the splicer's byte-for-byte output.
+
+    Source: YAML 1.2 §8.2.2 (explicit block mapping entries); porter's fidelity contract.
+    """,
+    source="YAML 1.2 specification",
+)
+
+CORE_RULES = (INTERNAL_ERROR, ALIASES, CUSTOM_TAG, NOT_EXAMINED, REWRITTEN, *SELF_CHECK_RULES)
 
 
 @cache

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from porter.engine.findings import Finding, Severity
@@ -20,9 +21,34 @@ class DocumentPatch:
     operations: list[dict[str, Any]]
 
 
+@dataclass(frozen=True)
+class ResourceSpan:
+    """A resource porter examined (a workload, or a storage object), whether or not anything
+    changed: reports list ready workloads too. Lines are 1-based, inclusive, of the input."""
+
+    index: int
+    """Index of the document in the file."""
+    pointer: str
+    """Where the resource sits in its document: ``""``, or ``/items/N`` in a ``kind: List``."""
+    resource: Resource
+    line: int
+    end_line: int
+    images: tuple[tuple[str, str], ...] = ()
+    """(JSON pointer in the document, image) of every container, after conversion."""
+class Status(StrEnum):
+    """What became of one file: converted with no change, changed, or not converted."""
+
+    OK = "ok"
+    CHANGED = "changed"
+    ERROR = "error"
+    """Bad input (``errors`` says why) or an ``internal-error`` finding: the file's converted
+    text is its original, and it must not be taken for converted."""
+
+
 @dataclass
 class FileResult:
-    """What porter made of one input file (or stdin)."""
+    """What porter made of one input file (or stdin); ``status`` says ok, changed or error,
+    the same way for every API (``convert_text``, ``convert_paths``) and the CLI."""
 
     path: str
     original: str
@@ -45,6 +71,11 @@ class FileResult:
     """Findings that selection, ``ignore`` or a ``winporter.dev/ignore`` annotation removed."""
     position: int | None = None
     """With ``--shard``: the file's index among all the run's inputs (to merge reports)."""
+    resources: list[ResourceSpan] = field(default_factory=list)
+    """The resources of the documents porter examined, in file order."""
+    unread: bytes | None = None
+    """Standard input that could not be decoded, kept to be written back as it came (``convert
+    -`` gives back what it cannot convert, as ``post-render`` does)."""
     released: bool = False
     """The texts were dropped once written (bulk runs keep only findings in memory)."""
     _changed: bool | None = None
@@ -65,9 +96,16 @@ class FileResult:
         self._changed = self.changed
         self.original = self.converted = ""
         self.patches = []
+        self.resources = []  # the readiness reports' (which keep the texts)
         if self.source is not None:  # it holds the text too; keep what encoding needs
             self.source = SourceText("", self.source.encoding, self.source.bom)
         self.released = True
+
+    @property
+    def status(self) -> Status:
+        if self.errors or self.internal_error:
+            return Status.ERROR
+        return Status.CHANGED if self.changed else Status.OK
 
     @property
     def internal_error(self) -> bool:

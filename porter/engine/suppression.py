@@ -17,7 +17,7 @@ from porter.engine.registry import INTERNAL_ERROR
 from porter.engine.results import FileResult
 from porter.errors import PorterError
 from porter.kube.resources import Resource, resource_of
-from porter.kube.workloads import pod_specs
+from porter.kube.workloads import LIST_KINDS, pod_specs
 from porter.yamledit.documents import Document, Path
 from porter.yamledit.parsing import compose
 
@@ -56,7 +56,7 @@ def _ignored_by_resource(result: FileResult) -> dict[Resource, frozenset[str]]:
             continue
         if not isinstance(data, dict):
             continue
-        items = data.get("items") if data.get("kind") == "List" else None
+        items = data.get("items") if data.get("kind") in LIST_KINDS else None
         owners: dict[Path, Any] = {(): data}
         for index, item in enumerate(items if isinstance(items, list) else []):
             owners[("items", index)] = item

@@ -17,7 +17,10 @@ from porter.engine.config import Config, config_from_mapping
 from porter.engine.findings import Finding, Severity
 from porter.engine.pipeline import Pipeline
 from porter.errors import ConfigError, InputError
+from porter.kube.resources import resource_of
+from porter.kube.workloads import LIST_KINDS
 from porter.yamledit.pointer import parse_pointer
+from porter.yamledit.reading import load_one
 
 API_VERSION = "config.kubernetes.io/v1"
 _PATH_KEYS = ("internal.config.kubernetes.io/path", "config.kubernetes.io/path")
@@ -65,11 +68,11 @@ def run(text: str) -> tuple[KrmOutcome, Config]:
     """Convert the items of the ResourceList ``text``; the result keeps its format (JSON in,
     JSON out) and, for YAML, the comments of the items."""
     try:
-        plain = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise InputError("invalid YAML ResourceList", "<stdin>",
-                         mark.line + 1 if mark else 1, mark.column + 1 if mark else 1) from None
+        # Bounded (aliases, depth, size of integers), JSON included: JSON is YAML.
+        plain = load_one(text, "<stdin>", templates=False)
+    except InputError as exc:
+        raise InputError(f"invalid ResourceList: {exc.message}", "<stdin>", exc.line or 1,
+                         exc.column or 1) from None
     if not isinstance(plain, dict) or plain.get("kind") != "ResourceList":
         raise InputError("not a KRM ResourceList (kind: ResourceList)", "<stdin>", 1, 1)
     items = plain.get("items") or []
@@ -139,10 +142,15 @@ def field_path(pointer: str) -> str:
 
 
 def result_of(finding: Finding, item: dict[str, Any]) -> dict[str, Any]:
-    """One KRM ``results`` entry for a finding about ``item``."""
+    """One KRM ``results`` entry for a finding about ``item``. ``resourceRef`` names the
+    ResourceList item and ``field.path`` is a path in it: for a ``kind: List`` item that is
+    the List (the path runs through ``items[N]``), never the resource inside it, so that the
+    two always agree; the inner resource is named in ``tags.resource``."""
     message = finding.message + (f" (hint: {finding.hint})" if finding.hint else "")
     entry: dict[str, Any] = {"message": message, "severity": _SEVERITY[finding.severity]}
-    resource = {k: v for k, v in finding.resource.to_dict().items() if v is not None}
+    listed = item.get("kind") in LIST_KINDS
+    owner = resource_of(item) if listed else finding.resource
+    resource = {k: v for k, v in owner.to_dict().items() if v is not None}
     if resource:
         entry["resourceRef"] = resource
     if finding.path:
@@ -151,4 +159,6 @@ def result_of(finding: Finding, item: dict[str, Any]) -> dict[str, Any]:
     if path is not None:
         entry["file"] = {"path": path} | ({"index": index} if index is not None else {})
     entry["tags"] = {"rule": finding.rule}
+    if listed and finding.resource.kind:
+        entry["tags"]["resource"] = finding.resource.label()
     return entry

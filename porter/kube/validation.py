@@ -1,13 +1,20 @@
 """Validating converted resources: the API server's Windows rules and the OpenAPI schema.
 
-Two independent checks, exposed together through :func:`violations`:
+The one implementation of each rule: the pipeline's self-check (:mod:`porter.engine.selfcheck`,
+every run) and the transforms that report on the same fields call these functions, and the
+tests check porter's written output with them. Two independent checks, exposed together
+through :func:`violations`:
 
 - :func:`windows_violations` re-implements the pod-spec checks of the Kubernetes API server
   that concern the pod OS (``pkg/apis/core/validation/validation.go``: ``validateOS``,
   ``validateWindows``, ``validateLinux``, ``validateWindowsSecurityContextOptions``,
-  ``validateWindowsHostProcessPod``; see ``windows-rules.md`` §1-§2) plus the kubelet's
-  ``kubernetes.io/os`` label check (``predicate.go``) and the intent porter gives a converted
-  pod: ``spec.os.name: windows`` unless it is pinned to Linux.
+  ``validateWindowsHostProcessPod``; see ``windows-rules.md`` §1-§2), ephemeral containers
+  (``ValidatePodTemplateSpec``, ``ValidatePodCreate``), the controllers' selector against the
+  template's labels (apps ``Validate*Spec``, ``ValidateReplicationControllerSpec``, batch
+  ``validateJobSpec``), the kubelet's ``kubernetes.io/os`` label check (``predicate.go``) and
+  ``verifyRunAsNonRoot``, scheduling onto a Windows amd64 node that carries the Windows taint,
+  and (for the tests) the intent porter gives a converted pod: ``spec.os.name: windows``
+  unless it is pinned to Linux.
 - :func:`schema_violations` validates a whole resource against the Kubernetes OpenAPI schema
   shipped by the ``kubernetes-validate`` package (strict: unknown fields are errors, as with
   ``kubectl apply``'s default ``--validate=strict``).
@@ -19,11 +26,17 @@ Both work on plain data (what :class:`porter.yamledit.documents.Document` builds
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, cast
 
+from porter.kube.scheduling import (
+    WINDOWS_NODE,
+    node_term_problems,
+    selector_matches,
+    tolerates,
+)
 from porter.kube.workloads import CONTAINER_LISTS, PodSpec, pod_specs, resources
 from porter.yamledit.pointer import json_pointer
 
@@ -38,6 +51,7 @@ LINUX = "linux"
 
 WINDOWS_CHECK = "windows"
 SCHEMA_CHECK = "schema"
+SCHEDULING_CHECK = "scheduling"
 
 
 @dataclass(frozen=True)
@@ -48,7 +62,10 @@ class Violation:
     """RFC 6901 pointer into the document ("" for the document itself)."""
     message: str
     check: str = WINDOWS_CHECK
-    """``windows`` (pod OS rules) or ``schema`` (OpenAPI schema)."""
+    """``windows`` (API server and kubelet rules), ``scheduling`` (no Windows amd64 node
+    admits the pod) or ``schema`` (OpenAPI schema)."""
+    source: str = ""
+    """The Kubernetes code the rule comes from (``validation.go validateWindows``)."""
 
     def __str__(self) -> str:
         return f"{self.pointer or '/'}: {self.message}"
@@ -137,43 +154,61 @@ def plain_pod_specs(data: Any) -> Iterator[PodSpec]:
     return pod_specs(cast("Document", _PlainDocument(data)))
 
 
-def windows_violations(data: Any) -> list[Violation]:
+def windows_violations(data: Any, toleration: dict[str, str] | None = None) -> list[Violation]:
     """Every Windows (or, for pods pinned to Linux, Linux) rule the pod specs of ``data`` break.
 
     A pod counts as pinned to Linux when its ``nodeSelector`` says ``kubernetes.io/os:
     linux`` (what porter writes for workloads it keeps on Linux); every other pod spec must
-    be a Windows pod, ``spec.os.name: windows``.
+    be a Windows pod, ``spec.os.name: windows``. ``toleration`` is the Windows pool's taint
+    (as the toleration that matches it) every Windows pod must tolerate.
     """
     found: list[Violation] = []
     for pod in plain_pod_specs(data):
-        found.extend(pod_violations(pod))
+        found.extend(pod_violations(pod, toleration=toleration))
     return found
 
 
-def pod_violations(pod: PodSpec) -> list[Violation]:
-    """The Windows/Linux rules one pod spec breaks (see :func:`windows_violations`)."""
+def pod_violations(pod: PodSpec, intent: bool = True,
+                   toleration: dict[str, str] | None = None) -> list[Violation]:
+    """The rules one pod spec breaks.
+
+    With ``intent`` (what porter's output must be), a pod not pinned to Linux must be a
+    Windows pod (see :func:`windows_violations`). Without it, the pod is judged as the API
+    server judges it: by its own ``spec.os.name`` (Windows rules only for ``windows``),
+    which is the self-check every run makes (:mod:`porter.engine.selfcheck`).
+    """
     out = _Collector(pod.path)
     spec = pod.spec
     node_selector = spec.get("nodeSelector")
     pinned_linux = isinstance(node_selector, dict) and node_selector.get(OS_LABEL) == LINUX
     os_name = _check_os(spec, out)
-    if pinned_linux:
-        if os_name == WINDOWS:
+    target: str | None
+    out.source = "porter: a converted pod is a Windows pod"
+    if intent:
+        target = LINUX if pinned_linux else WINDOWS
+        if pinned_linux and os_name == WINDOWS:
             out.add(("os", "name"), "Invalid: the pod is pinned to Linux by nodeSelector "
                     f"{OS_LABEL}: linux but spec.os.name is windows")
-        _check_linux(pod, out)
-    else:
-        if os_name is None:
+        elif not pinned_linux and os_name is None:
             out.add(("os",), "Required: spec.os.name must be windows for a pod converted to "
                     "Windows (it switches on the API server's Windows validation)")
-        elif os_name != WINDOWS:
+        elif not pinned_linux and os_name != WINDOWS:
             out.add(("os", "name"), f"Invalid: spec.os.name is {os_name!r}, must be windows "
                     "for a pod converted to Windows")
+    else:
+        target = os_name if os_name in (LINUX, WINDOWS) else None
+    if target == LINUX:
+        _check_linux(pod, out)
+    elif target == WINDOWS:
         _check_windows(pod, out)
-        _check_affinity(spec, out)
-    _check_os_label(pod, LINUX if pinned_linux else WINDOWS, out)
+        _check_non_root(pod, out)
+        _check_scheduling(spec, toleration, out)
+    if target is not None:
+        _check_os_label(pod, target, out)
     _check_windows_options(pod, out)
     _check_host_process(pod, out)
+    _check_ephemeral(pod, out)
+    _check_selector(pod, out)
     return out.violations
 
 
@@ -181,14 +216,19 @@ class _Collector:
     def __init__(self, base: Path) -> None:
         self.base = base
         self.violations: list[Violation] = []
+        self.source = ""
+        """The rule being checked, for the violations that name none."""
 
-    def add(self, path: Path, message: str, absolute: bool = False) -> None:
+    def add(self, path: Path, message: str, absolute: bool = False, source: str = "",
+            check: str = WINDOWS_CHECK) -> None:
         full = path if absolute else (*self.base, *path)
-        self.violations.append(Violation(json_pointer(full), message, WINDOWS_CHECK))
+        self.violations.append(Violation(json_pointer(full), message, check,
+                                         source or self.source))
 
 
 def _check_os(spec: dict[str, Any], out: _Collector) -> str | None:
     """validateOS; the pod's OS name, or None when ``os`` is not set."""
+    out.source = "pkg/apis/core/validation/validation.go validateOS"
     os_field = spec.get("os")
     if os_field is None:
         return None
@@ -213,6 +253,7 @@ def _containers(pod: PodSpec) -> Iterator[tuple[Path, dict[str, Any]]]:
 
 def _check_windows(pod: PodSpec, out: _Collector) -> None:
     """validateWindows (with pod-level resources and container ulimits)."""
+    out.source = "pkg/apis/core/validation/validation.go validateWindows"
     for path, rejected in POD_FORBIDDEN:
         if rejected(_get(pod.spec, path)):
             out.add(path, _FORBIDDEN)
@@ -227,6 +268,7 @@ def _check_windows(pod: PodSpec, out: _Collector) -> None:
 
 def _check_linux(pod: PodSpec, out: _Collector) -> None:
     """validateLinux: no windowsOptions anywhere in a Linux pod."""
+    out.source = "pkg/apis/core/validation/validation.go validateLinux"
     message = "Forbidden: windows options cannot be set for a linux pod (validateLinux)"
     if _present(_get(pod.spec, ("securityContext", "windowsOptions"))):
         out.add(("securityContext", "windowsOptions"), message)
@@ -235,27 +277,42 @@ def _check_linux(pod: PodSpec, out: _Collector) -> None:
             out.add((*path, "securityContext", "windowsOptions"), message)
 
 
-def _check_affinity(spec: dict[str, Any], out: _Collector) -> None:
-    """Required node-affinity terms on kubernetes.io/os must admit Windows nodes."""
-    terms = _get(spec, ("affinity", "nodeAffinity",
-                        "requiredDuringSchedulingIgnoredDuringExecution", "nodeSelectorTerms"))
-    if not isinstance(terms, list):
-        return
+_NODE_AFFINITY = "kube-scheduler NodeAffinity plugin (scheduler/framework/plugins/nodeaffinity)"
+_TAINTS = "kube-scheduler TaintToleration plugin (scheduler/framework/plugins/tainttoleration)"
+
+
+def _check_scheduling(spec: dict[str, Any], toleration: dict[str, str] | None,
+                      out: _Collector) -> None:
+    """A Windows pod must admit a Windows amd64 node (Windows node pools are amd64): its
+    ``nodeSelector``, its required node-affinity terms, and a toleration of the pool's taint.
+    Labels other than the OS and architecture ones are the cluster's to know, so they count
+    as satisfiable."""
+    selector = spec.get("nodeSelector")
+    for key, value in (selector.items() if isinstance(selector, dict) else ()):
+        if key in WINDOWS_NODE and str(value) != WINDOWS_NODE[key]:
+            out.add(("nodeSelector", key), f"nodeSelector {key}={value} matches no Windows "
+                    f"node ({key}={WINDOWS_NODE[key]} on every Windows node)",
+                    source=_NODE_AFFINITY, check=SCHEDULING_CHECK)
     base = ("affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution",
             "nodeSelectorTerms")
-    for t, term in enumerate(terms):
-        expressions = term.get("matchExpressions") if isinstance(term, dict) else None
-        for e, expression in enumerate(expressions if isinstance(expressions, list) else []):
-            if not isinstance(expression, dict) or expression.get("key") != OS_LABEL:
-                continue
-            values = expression.get("values")
-            values = values if isinstance(values, list) else []
-            operator = expression.get("operator")
-            if (operator == "In" and WINDOWS not in values) or \
-                    (operator == "NotIn" and WINDOWS in values):
-                out.add((*base, t, "matchExpressions", e),
-                        f"Invalid: node affinity {OS_LABEL} {operator} {values} excludes "
-                        "Windows nodes")
+    terms = _get(spec, base)
+    if isinstance(terms, list) and terms:
+        problems = [node_term_problems(term) for term in terms]
+        if all(problems):  # the terms are ORed: one term that admits the node is enough
+            for t, term_problems in enumerate(problems):
+                for e, message in term_problems:
+                    out.add((*base, t, "matchExpressions", e),
+                            f"node affinity {message} excludes Windows amd64 nodes",
+                            source=_NODE_AFFINITY, check=SCHEDULING_CHECK)
+    if toleration is not None and not spec.get("runtimeClassName"):
+        existing = spec.get("tolerations")
+        if not any(tolerates(t, toleration) for t in
+                   (existing if isinstance(existing, list) else [])):
+            taint = f"{toleration['key']}" + (f"={toleration['value']}"
+                                              if "value" in toleration else "")
+            out.add(("tolerations",), f"no toleration for the Windows nodes' taint "
+                    f"{taint}:{toleration['effect']}", source=_TAINTS,
+                    check=SCHEDULING_CHECK)
 
 
 def _check_os_label(pod: PodSpec, wanted: str, out: _Collector) -> None:
@@ -264,11 +321,13 @@ def _check_os_label(pod: PodSpec, wanted: str, out: _Collector) -> None:
     if isinstance(labels, dict) and OS_LABEL in labels and labels[OS_LABEL] != wanted:
         out.add((*pod.metadata_path, "labels", OS_LABEL),
                 f"Invalid: pod label {OS_LABEL}={labels[OS_LABEL]} but the pod runs on "
-                f"{wanted} nodes (kubelet PodOSSelectorNodeLabelDoesNotMatch)", absolute=True)
+                f"{wanted} nodes (kubelet PodOSSelectorNodeLabelDoesNotMatch)", absolute=True,
+                source="kubelet lifecycle/predicate.go rejectPodAdmissionBasedOnOSSelector")
 
 
 def _check_windows_options(pod: PodSpec, out: _Collector) -> None:
     """validateWindowsSecurityContextOptions, pod level and every container."""
+    out.source = "pkg/apis/core/validation/validation.go validateWindowsSecurityContextOptions"
     places: list[tuple[Path, Any]] = [(("securityContext", "windowsOptions"),
                                        _get(pod.spec, ("securityContext", "windowsOptions")))]
     for path, container in _containers(pod):
@@ -339,12 +398,39 @@ def run_as_user_name_errors(value: str) -> list[str]:
     return errors
 
 
+def host_process_containers(pod: PodSpec) -> list[tuple[Path, str, bool]]:
+    """Every container (init, regular, ephemeral) with its path below the pod spec, its name,
+    and whether it is a HostProcess container (its own ``hostProcess``, else the pod's), as
+    validateWindowsHostProcessPod counts them."""
+    pod_value = _get(pod.spec, ("securityContext", "windowsOptions", "hostProcess"))
+    found = []
+    for path, container in _containers(pod):
+        value = _get(container, ("securityContext", "windowsOptions", "hostProcess"))
+        effective = value is True or (not isinstance(value, bool) and pod_value is True)
+        found.append((path, str(container.get("name")), effective))
+    return found
+
+
+def is_host_process(pod: PodSpec) -> bool:
+    """Does the pod have any HostProcess container (which makes it a HostProcess pod, with
+    what the API server then requires of it)?"""
+    return any(effective for _, _, effective in host_process_containers(pod))
+
+
+def host_process_violations(pod: PodSpec) -> list[Violation]:
+    """validateWindowsHostProcessPod alone (pointers from the document root)."""
+    out = _Collector(pod.path)
+    _check_host_process(pod, out)
+    return out.violations
+
+
 def _check_host_process(pod: PodSpec, out: _Collector) -> None:
     """validateWindowsHostProcessPod (runs for every pod, whatever its OS).
 
     Not checked: "hostProcess containers are disallowed by cluster policy", which depends on
     the cluster's --allow-privileged setting.
     """
+    out.source = "pkg/apis/core/validation/validation.go validateWindowsHostProcessPod"
     pod_value = _get(pod.spec, ("securityContext", "windowsOptions", "hostProcess"))
     pod_value = pod_value if isinstance(pod_value, bool) else None
     containers = host_process = 0
@@ -366,6 +452,102 @@ def _check_host_process(pod: PodSpec, out: _Collector) -> None:
     if pod.spec.get("hostNetwork") is not True:
         out.add(("hostNetwork",), "Invalid value: hostNetwork must be true if pod contains "
                 "any hostProcess containers")
+
+
+_KUBELET_NON_ROOT = "pkg/kubelet/kuberuntime/security_context_windows.go verifyRunAsNonRoot"
+WINDOWS_ROOT_USER = "ContainerAdministrator"
+
+
+def _effective(pod: PodSpec, container: dict[str, Any], name: str,
+               windows: bool = False) -> Any:
+    """securitycontext.DetermineEffectiveSecurityContext for one field: the container's
+    value, else the pod's (``windows``: a field of ``windowsOptions``)."""
+    path = ("securityContext", "windowsOptions", name) if windows else ("securityContext", name)
+    value = _get(container, path)
+    return value if value is not None else _get(pod.spec, path)
+
+
+def non_root_conflicts(pod: PodSpec) -> Iterator[tuple[Path, str]]:
+    """Containers the Windows kubelet refuses to start (verifyRunAsNonRoot): effective
+    ``runAsNonRoot: true`` with an effective ``runAsUserName`` equal to
+    ``ContainerAdministrator`` ignoring case (``strings.EqualFold``, since
+    kubernetes/kubernetes PR #111009). Yields each container's path (relative to the pod spec)
+    and its user name. An image's default user is not known here."""
+    for path, container in _containers(pod):
+        if _effective(pod, container, "runAsNonRoot") is not True:
+            continue
+        user = _effective(pod, container, "runAsUserName", windows=True)
+        if isinstance(user, str) and user.casefold() == WINDOWS_ROOT_USER.casefold():
+            yield path, user
+
+
+def _check_non_root(pod: PodSpec, out: _Collector) -> None:
+    for path, user in non_root_conflicts(pod):
+        out.add(path, f"runAsNonRoot is true but the container runs as {user}, which the "
+                "kubelet regards as root: the container never starts",
+                source=_KUBELET_NON_ROOT)
+
+
+def _check_ephemeral(pod: PodSpec, out: _Collector) -> None:
+    """Ephemeral containers are added to running pods through the ``ephemeralcontainers``
+    subresource only."""
+    if not pod.spec.get("ephemeralContainers"):
+        return
+    if pod.kind == "Pod":
+        out.add(("ephemeralContainers",), "Forbidden: cannot be set on create",
+                source=f"{_CORE}ValidatePodCreate")
+    else:
+        out.add(("ephemeralContainers",), "Forbidden: ephemeral containers not allowed in "
+                "pod template", source=f"{_CORE}ValidatePodTemplateSpec")
+
+
+_CORE = "pkg/apis/core/validation/validation.go "
+_APPS = "pkg/apis/apps/validation/validation.go "
+_SELECTOR_SOURCES = {
+    "Deployment": f"{_APPS}ValidateDeploymentSpec",
+    "ReplicaSet": f"{_APPS}ValidateReplicaSetSpec",
+    "StatefulSet": f"{_APPS}ValidateStatefulSetSpec",
+    "DaemonSet": f"{_APPS}ValidateDaemonSetSpec",
+    "ReplicationController": f"{_CORE}ValidateReplicationControllerSpec",
+    "Job": "pkg/apis/batch/validation/validation.go validateJobSpec (manualSelector)",
+}
+def controller_selector(owner: Any) -> tuple[Path, Any] | None:
+    """Where a controller's selector is (relative to the owner) and its value, for the
+    controllers whose selector the API server matches against the pod template's labels
+    (a Job only with ``manualSelector: true``); None for the others."""
+    if not isinstance(owner, dict) or owner.get("kind") not in _SELECTOR_SOURCES:
+        return None
+    spec = owner.get("spec")
+    if not isinstance(spec, dict):
+        return None
+    if owner["kind"] == "Job" and spec.get("manualSelector") is not True:
+        return None
+    return ("spec", "selector"), spec.get("selector")
+
+
+def _check_selector(pod: PodSpec, out: _Collector) -> None:
+    owner = pod.owner
+    found = controller_selector(owner)
+    if found is None:
+        return
+    path, selector = found
+    kind = owner["kind"]
+    source = _SELECTOR_SOURCES[kind]
+    where = (*pod.owner_path, *path)
+    metadata = pod.metadata() or {}
+    labels = metadata.get("labels") if isinstance(metadata.get("labels"), dict) else {}
+    if selector is None:
+        # A missing selector is defaulted from the template's labels (ReplicationController,
+        # the retired API versions) or is an error of the input porter does not judge.
+        return
+    if kind == "ReplicationController":  # a plain map
+        selector = {"matchLabels": selector} if isinstance(selector, dict) else selector
+    if not isinstance(selector, dict) or not (selector.get("matchLabels") or
+                                              selector.get("matchExpressions")):
+        return  # empty: as above, not a Windows matter
+    if not selector_matches(selector, labels):
+        out.add(where, "Invalid value: selector does not match template labels",
+                absolute=True, source=source)
 
 
 # --- OpenAPI schema -----------------------------------------------------------------------
@@ -477,10 +659,10 @@ def violations(data: Any, schema: bool = True, version: str | None = None,
 
 
 def plain_documents(text: str, name: str = "-",
-                    wanted: re.Pattern[str] | None = None) -> dict[int, Any]:
+                    wanted: Collection[str] | None = None) -> dict[int, Any]:
     """The plain data of the documents of a YAML stream, by index (raises InputError for bad
-    YAML). With ``wanted`` (a pattern such as :attr:`porter.engine.pipeline.Pipeline.wanted`), only
-    the documents whose text it matches are parsed, as the pipeline does."""
+    YAML). With ``wanted`` (kinds, such as :attr:`porter.engine.pipeline.Pipeline.kinds`), only
+    the documents that may be of those kinds are parsed, as the pipeline does."""
     from porter.yamledit.parsing import compose, segments
     from porter.yamledit.plaindata import build
 

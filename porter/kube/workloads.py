@@ -27,7 +27,10 @@ _POD_PATHS: dict[str, tuple[frozenset[str], Path, Path]] = {
                 ("spec", "jobTemplate", "spec", "template", "spec")),
 }
 WORKLOAD_KINDS = frozenset(_POD_PATHS)
-LIST_KINDS = frozenset({"List"})
+LIST_KINDS = frozenset({"List", *(f"{kind}List" for kind in WORKLOAD_KINDS),
+                        "PersistentVolumeList", "PersistentVolumeClaimList", "StorageClassList"})
+"""``kind: List`` and the typed lists (``DeploymentList``, ``PodList``, ...) that ``kubectl get
+-o yaml`` writes: their ``items`` are resources like any other."""
 
 
 def api_group(api_version: Any) -> str:
@@ -68,7 +71,13 @@ class PodSpec:
         """The pod (template) metadata; with ``create``, made when missing."""
         parent: Any = self.document.data
         for part in self.metadata_path:
+            if isinstance(parent, list):  # the items of a List
+                parent = parent[part]
+                continue
             child = parent.get(part) if isinstance(parent, dict) else None
+            if isinstance(child, list) and part == "items":
+                parent = child
+                continue
             if not isinstance(child, dict):
                 if not create or not isinstance(parent, dict):
                     return None
@@ -139,3 +148,8 @@ def pod_specs(document: Document) -> Iterator[PodSpec]:
 def may_hold_pod_specs(kind: str | None) -> bool:
     """The cheap look: can a document of this kind carry a pod spec at all?"""
     return kind in WORKLOAD_KINDS or kind in LIST_KINDS
+
+
+def pod_spec_path(obj: Any) -> Path | None:
+    """Where a workload's pod spec sits in its plain data (None: not a workload)."""
+    return _POD_PATHS[obj["kind"]][2] if is_workload(obj) else None

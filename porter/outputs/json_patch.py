@@ -9,7 +9,6 @@ the item, the way kubectl and kustomize see List items: as resources of their ow
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,6 +17,8 @@ from typing import Any
 from porter.engine.results import DocumentPatch, FileResult
 from porter.errors import PorterError
 from porter.kube.resources import Resource, resource_of
+from porter.kube.workloads import LIST_KINDS
+from porter.outputs.encoding import dumps
 from porter.yamledit.parsing import compose
 from porter.yamledit.plaindata import build
 
@@ -69,7 +70,7 @@ def resource_patches(result: FileResult) -> list[ResourcePatch]:
     """The patches of one file, in document order."""
     out: list[ResourcePatch] = []
     for patch in sorted(result.patches, key=lambda p: p.index):
-        items = _by_item(patch) if patch.resource.kind == "List" else None
+        items = _by_item(patch) if patch.resource.kind in LIST_KINDS else None
         if not items:
             out.append(ResourcePatch(result.path, patch.index, "", patch.resource,
                                      patch.operations))
@@ -89,4 +90,4 @@ def patch_document(results: Sequence[FileResult]) -> dict[str, Any]:
 
 
 def render(results: Sequence[FileResult]) -> str:
-    return json.dumps(patch_document(results), indent=2, ensure_ascii=False) + "\n"
+    return dumps(patch_document(results), indent=2) + "\n"

@@ -8,15 +8,20 @@ from typing import Any
 
 from porter.engine.findings import Severity
 from porter.engine.results import FileResult
+from porter.outputs.encoding import dumps
 
 VERSION = 1
 
 
 def file_entry(result: FileResult) -> dict[str, Any]:
-    return {"path": result.path, "changed": result.changed,
-            "error": "; ".join(e.message if e.line is None else
-                               f"{e.message} (line {e.line}, column {e.column})"
-                               for e in result.errors) or None}
+    entry = {"path": result.path, "changed": result.changed,
+             "error": "; ".join(e.message if e.line is None else
+                                f"{e.message} (line {e.line}, column {e.column})"
+                                for e in result.errors) or None}
+    engine = getattr(result, "engine", "")  # a chart's: which Helm rendered it
+    if engine:
+        entry["engine"] = engine
+    return entry
 
 
 def summary_entry(results: Sequence[FileResult]) -> dict[str, int]:
@@ -75,7 +80,7 @@ def chunks(results: Sequence[FileResult], shard: tuple[int, int] | None = None) 
 
 def _dump(value: Any, depth: int) -> str:
     """``value`` as json.dumps(indent=2) writes it ``depth`` levels down."""
-    return json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n" + "  " * depth)
+    return dumps(value, indent=2).replace("\n", "\n" + "  " * depth)
 
 
 def _member(key: str, value: Any, last: bool = False) -> str:

@@ -8,10 +8,10 @@ findings; each file is a line ``{"type": "file", "path", "changed", "error"}``; 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
 from porter.engine.results import FileResult
+from porter.outputs.encoding import dumps
 from porter.outputs.report_json import file_entry, summary_entry
 
 
@@ -19,12 +19,13 @@ def file_lines(result: FileResult) -> str:
     """The lines for one file: the file, then its findings."""
     lines = [{"type": "file", **file_entry(result)}]
     lines.extend({"type": "finding", **f.to_dict()} for f in result.findings)
-    return "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
+    return "".join(dumps(line) + "\n" for line in lines)
 
 
 def summary_line(results: Sequence[FileResult]) -> str:
-    return json.dumps({"type": "summary", **summary_entry(results)}) + "\n"
+    return dumps({"type": "summary", **summary_entry(results)}) + "\n"
 
 
 def render(results: Sequence[FileResult]) -> str:
-    return "".join(file_lines(result) for result in results) + summary_line(results)
+    body = "".join(file_lines(result) for result in results)
+    return body + dumps({"type": "summary", **summary_entry(results)}) + "\n"

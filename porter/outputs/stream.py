@@ -21,4 +21,4 @@ def piece(result: FileResult) -> bytes:
     text = result.converted
     if text and not text.endswith(("\n", "\r")):
         text += "\n"
-    return f"---\n# Source: {result.path}\n{text}".encode()
+    return f"---\n# Source: {result.path}\n{text}".encode("utf-8", "surrogateescape")

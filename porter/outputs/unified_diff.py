@@ -40,8 +40,8 @@ def _git_name(name: str) -> str:
     """A header file name the way git writes it: C-quoted when it holds quotes, backslashes,
     control or non-ASCII characters, and followed by a tab when it holds a space."""
     if any(c in _C_ESCAPES or ord(c) < 0x20 or ord(c) >= 0x7F for c in name):
-        quoted = "".join(_C_ESCAPES.get(c) or (c if 0x20 <= ord(c) < 0x7F else
-                         "".join(f"\\{b:03o}" for b in c.encode("utf-8"))) for c in name)
+        quoted = "".join(_C_ESCAPES.get(c) or (c if 0x20 <= ord(c) < 0x7F else "".join(
+            f"\\{b:03o}" for b in c.encode("utf-8", "surrogateescape"))) for c in name)
         return f'"{quoted}"'
     return name + "\t" if " " in name else name
 

@@ -10,6 +10,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
 from porter.charts.overlay import Overlay, OverlayEntry
+from porter.charts.values import dotted
 
 _INDENT = 2
 
@@ -75,7 +76,7 @@ def render(overlay: Overlay) -> str:
         _yaml().dump(_tree(overlay), out)
     else:
         out.write("{}\n")
-    tail: list[str] = []
+    tail: list[str] = [f"# {effect(overlay)}"]
     if overlay.conflicts:
         tail.append("# Not set:")
         tail += [f"#   - {text}" for text in overlay.conflicts]
@@ -87,7 +88,26 @@ def render(overlay: Overlay) -> str:
             tail.append(f"#   - {where}: {change.resource} {change.pointer}: {change.change}")
     elif overlay.verified:
         tail.append("# With this overlay the chart renders manifests porter leaves unchanged.")
+    if overlay.skipped:
+        tail.append(f"# Values not probed ({len(overlay.skipped)} of {overlay.probes} "
+                    "candidates; what they feed is not known):")
+        tail += [f"#   - {dotted(s.path)}: {s.reason}" for s in overlay.skipped]
     return "\n".join(head) + "\n" + out.getvalue() + "".join(t + "\n" for t in tail)
+
+
+def effect(overlay: Overlay) -> str:
+    """What the overlay alone achieves, counted over the Windows-bound pod specs."""
+    pods = overlay.pods
+    text = (f"with the overlay alone, of {pods.total} Windows-bound pod spec"
+            f"{'s' * (pods.total != 1)}: {pods.clean} clean, {pods.os_only} only miss "
+            f"spec.os")
+    if pods.equivalent:
+        text += (f" ({pods.equivalent} also keep Linux mount paths, which the kubelet "
+                 "mounts under C: itself, or false host-namespace fields)")
+    text += f", {pods.templates} need the templates"
+    if not overlay.verified:
+        text += " (unverified: the chart does not render with it)"
+    return text
 
 
 def summary(overlay: Overlay, path: str) -> str:
@@ -95,7 +115,11 @@ def summary(overlay: Overlay, path: str) -> str:
     lines = [f"porter: values overlay for {overlay.chart}: {len(overlay.entries)} value"
              f"{'s' * (len(overlay.entries) != 1)} written to {path}; "
              f"{len(overlay.template_only)} change{'s' * (len(overlay.template_only) != 1)} "
-             "need the templates"]
+             "need the templates",
+             f"  {effect(overlay)}",
+             f"  probes: {overlay.tried} of {overlay.probes} candidate values tried in "
+             f"{overlay.renders} render{'s' * (overlay.renders != 1)} "
+             f"({overlay.seconds:.1f} s); {len(overlay.skipped)} not (listed in the file)"]
     for change in overlay.template_only:
         where = f"{change.template}:{change.line}" if change.line else change.template
         lines.append(f"  template-only {where}: {change.resource} {change.pointer}: "

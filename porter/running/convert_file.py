@@ -93,12 +93,14 @@ def read_input(item: InputFile) -> bytes:
 
 def convert_input(item: InputFile, pipeline: Pipeline, data: bytes | None = None) -> FileResult:
     """Convert one input file; bad input comes back as ``errors`` on the result, not raised."""
+    raw = None
     try:
         raw = read_input(item) if data is None else data
         source = decode(raw, item.display)
     except InputError as exc:
         return FileResult(path=item.display, original="", converted="", errors=[exc],
-                          relative=item.relative, kubernetes=False)
+                          relative=item.relative, kubernetes=False,
+                          unread=raw if item.path is None else None)
     budget = memory_budget(len(raw))
     del raw
     try:

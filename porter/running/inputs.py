@@ -29,8 +29,13 @@ class InputFile:
 
 
 def discover(arguments: list[str], exclude: Path | None = None,
-             ) -> Iterator[InputFile | ChartInput | InputError]:
-    """The input files for ``arguments``, in a stable order; problems come as InputErrors."""
+             external_links: bool = False) -> Iterator[InputFile | ChartInput | InputError]:
+    """The input files for ``arguments``, in a stable order; problems come as InputErrors.
+
+    A symbolic link to a regular file outside its input root (the directory named, or the
+    named file's directory) is refused, so that a repository cannot make porter read
+    ``/etc/passwd`` into its output or rewrite a file elsewhere; ``external_links`` allows it.
+    """
     excluded = exclude.resolve() if exclude else None
     for argument in arguments:
         if argument == STDIN:
@@ -40,9 +45,11 @@ def discover(arguments: list[str], exclude: Path | None = None,
         if is_chart(path):
             yield ChartInput(argument, path, _chart_output(path.name))
         elif path.is_dir():
-            yield from _walk(path, excluded)
+            yield from _walk(path, excluded, external_links)
         elif path.exists() or path.is_symlink():
-            yield InputFile(argument, path, path.name, True)
+            outside = None if external_links else external_target(path, path.parent)
+            yield InputFile(argument, path, path.name, True) if outside is None else \
+                _external_error(argument, outside)
         else:
             yield InputError("no such file or directory", argument)
 
@@ -53,7 +60,29 @@ def _chart_output(name: str) -> str:
     return f"{name}.yaml"
 
 
-def _walk(root: Path, excluded: Path | None) -> Iterator[InputFile | ChartInput | InputError]:
+def external_target(path: Path, root: Path) -> Path | None:
+    """Where ``path`` leads when it is a link to a regular file outside ``root``, else None
+    (links within the root, and pipes such as ``<(...)``'s ``/dev/fd/N``, are fine)."""
+    if not path.is_symlink():
+        return None
+    try:
+        target = path.resolve(strict=True)
+        regular = target.is_file()
+    except (OSError, RuntimeError):
+        return None  # a broken link or a loop: reading it reports that
+    base = root.resolve()
+    if not regular or target == base or base in target.parents:
+        return None
+    return target
+
+
+def _external_error(display: str, target: Path) -> InputError:
+    return InputError(f"symbolic link to {target}, outside the input tree; not read (porter "
+                      "reads and rewrites such files only with --external-links)", display)
+
+
+def _walk(root: Path, excluded: Path | None, external_links: bool = False,
+          ) -> Iterator[InputFile | ChartInput | InputError]:
     errors: list[OSError] = []
     for directory, subdirectories, files in os.walk(root, onerror=errors.append):
         here = Path(directory)
@@ -68,7 +97,9 @@ def _walk(root: Path, excluded: Path | None) -> Iterator[InputFile | ChartInput 
         for name in sorted(files):
             if name.endswith(SUFFIXES) and not name.startswith("."):
                 path = here / name
-                yield InputFile(str(path), path, str(path.relative_to(root)), False)
+                outside = None if external_links else external_target(path, root)
+                yield InputFile(str(path), path, str(path.relative_to(root)), False) \
+                    if outside is None else _external_error(str(path), outside)
         yield from _directory_errors(errors, directory)
     # A directory that could not be read last is reported after the walk has ended.
     yield from _directory_errors(errors, str(root))

@@ -6,26 +6,36 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import signal
 import stat
 import tempfile
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
 
-def write_atomic(path: Path, data: bytes | Iterable[bytes], mode: int | None = None) -> None:
+class ChangedMeanwhile(Exception):
+    """The file no longer holds what porter read: another process wrote to it meanwhile."""
+
+
+def write_atomic(path: Path, data: bytes | Iterable[bytes], mode: int | None = None,
+                 expect: bytes | None = None) -> None:
     """Replace ``path`` with ``data`` so that readers see the old or the new file, never half.
 
     The file mode is kept (``mode`` or the existing file's; a new file gets what ``open``
-    would give it, 0666 less the umask), and a symlink is written through to its target
-    rather than replaced. Killed at any moment, it leaves the old file or the new one, and
-    at worst a hidden ``.NAME.*.porter-tmp`` file beside it.
+    would give it, 0666 less the umask), and so are its owner and group where the user may
+    set them; a symlink is written through to its target rather than replaced. With
+    ``expect``, the file must still hold exactly those bytes just before the rename, else
+    :class:`ChangedMeanwhile` is raised and the file is left alone (an edit made while
+    porter converted it is never lost). Killed at any moment, it leaves the old file or
+    the new one, and at worst a hidden ``.NAME.*.porter-tmp`` file beside it.
     """
     staged = _stage(path, data, mode, sync=True)
     if staged is not None:
-        _install(*staged)
+        _install(*staged, expect)
         _sync_directory(staged[1].parent)
 
 
@@ -38,22 +48,48 @@ def _stage(path: Path, data: bytes | Iterable[bytes], mode: int | None,
             _write_all(stream, data)
         return None
     target = path.resolve() if path.is_symlink() else path
-    if mode is None:
-        try:
-            mode = stat.S_IMODE(target.stat().st_mode)
-        except FileNotFoundError:
-            mode = 0o666 & ~_umask()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    return _temporary(target, data, mode, sync), target
-
-
-def _install(temporary: str, target: Path) -> None:
     try:
+        existing: os.stat_result | None = target.stat()
+    except FileNotFoundError:
+        existing = None
+    if mode is None:
+        mode = stat.S_IMODE(existing.st_mode) if existing else 0o666 & ~_umask()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return _temporary(target, data, mode, sync, existing), target
+
+
+def _install(temporary: str, target: Path, expect: bytes | None = None) -> None:
+    """Rename ``temporary`` over ``target`` (when ``target`` still holds ``expect``)."""
+    try:
+        if expect is not None and not _holds(target, expect):
+            raise ChangedMeanwhile(f"{target} changed while porter converted it (another "
+                                   "process wrote to it); it was left as it is now")
         os.replace(temporary, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
+
+
+def _holds(path: Path, expect: bytes) -> bool:
+    try:
+        with open(path, "rb") as stream:
+            if os.fstat(stream.fileno()).st_size != len(expect):
+                return False
+            return stream.read(len(expect) + 1) == expect
+    except OSError:
+        return False
+
+
+def _keep_owner(temporary: str, existing: os.stat_result) -> None:
+    """Give the new file the old one's owner and group, or its group alone, where permitted
+    (root may do both; a user may set a group they belong to)."""
+    for owner in (existing.st_uid, -1):
+        try:
+            os.chown(temporary, owner, existing.st_gid)
+            return
+        except OSError:
+            continue
 
 
 def _sync_directory(directory: Path) -> None:
@@ -75,9 +111,11 @@ def _write_all(stream: BinaryIO, data: bytes | Iterable[bytes]) -> None:
         stream.write(piece)
 
 
-def _temporary(beside: Path, data: bytes | Iterable[bytes], mode: int, sync: bool) -> str:
-    """A hidden temporary file next to ``beside`` holding ``data`` with ``mode`` (on disk when
-    ``sync``; else in the page cache until a :func:`_sync_file_systems`)."""
+def _temporary(beside: Path, data: bytes | Iterable[bytes], mode: int, sync: bool,
+               existing: os.stat_result | None = None) -> str:
+    """A hidden temporary file next to ``beside`` holding ``data`` with ``mode`` and the
+    owner of ``existing`` where permitted (on disk when ``sync``; else in the page cache
+    until a :func:`_sync_file_systems`)."""
     handle, temporary = tempfile.mkstemp(prefix=f".{beside.name}.", suffix=".porter-tmp",
                                          dir=beside.parent)
     try:
@@ -86,7 +124,9 @@ def _temporary(beside: Path, data: bytes | Iterable[bytes], mode: int, sync: boo
             stream.flush()
             if sync:
                 os.fsync(stream.fileno())
-        os.chmod(temporary, mode)
+        if existing is not None:
+            _keep_owner(temporary, existing)
+        os.chmod(temporary, mode)  # after chown, which may clear set-id bits
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
@@ -131,6 +171,7 @@ class _Staged:
     temporary: str | None
     target: Path | None
     item: Any
+    expect: bytes | None = None
 
 
 class DurableBatch:
@@ -143,7 +184,8 @@ class DurableBatch:
     happens only after the data is on disk), and at worst hidden ``.NAME.*.porter-tmp`` files
     are left. After a power loss, every target is old or new; once :meth:`commit` returned,
     new. ``item`` rides along with each file (a result, say): :meth:`commit` gives the items
-    back in the order they were added, with the OSError their rename met, if any.
+    back in the order they were added, with the error their rename met, if any (an OSError,
+    or :class:`ChangedMeanwhile` for a file that no longer holds its ``expect`` bytes).
     """
 
     def __init__(self, files: int = 128, size: int = 32 << 20, seconds: float = 0.5) -> None:
@@ -151,12 +193,16 @@ class DurableBatch:
         self.staged: list[_Staged] = []
         self.size = 0
         self.started = 0.0
+        self.installed = 0
+        """Files renamed over their targets so far, by every commit (an interrupted one too)."""
 
     def add(self, path: Path | None, data: bytes = b"", mode: int | None = None,
-            item: Any = None, before: Callable[[], None] | None = None) -> None:
+            item: Any = None, before: Callable[[], None] | None = None,
+            expect: bytes | None = None) -> None:
         """Stage ``data`` for ``path`` (None: just ``item``, kept in order with the others).
         ``before`` runs first (a backup, say); what it or the write raises goes to the
-        caller, and nothing is staged then."""
+        caller, and nothing is staged then. With ``expect``, the file is renamed over only if
+        it still holds those bytes at :meth:`commit` (checked just before its rename)."""
         if not self.staged:
             self.started = time.monotonic()
         temporary = target = None
@@ -167,7 +213,7 @@ class DurableBatch:
             if staged is not None:
                 temporary, target = staged
                 self.size += len(data)
-        self.staged.append(_Staged(temporary, target, item))
+        self.staged.append(_Staged(temporary, target, item, expect))
 
     @property
     def full(self) -> bool:
@@ -175,33 +221,41 @@ class DurableBatch:
         return len(self.staged) >= files or self.size >= size or \
             (bool(self.staged) and time.monotonic() - self.started >= seconds)
 
-    def commit(self) -> list[tuple[Any, OSError | None]]:
+    def commit(self) -> list[tuple[Any, OSError | ChangedMeanwhile | None]]:
         """Sync, rename and sync the directories of everything staged; the items in order."""
-        staged, self.staged, self.size = self.staged, [], 0
+        staged = self.staged  # kept until the end, for abandon() after an interrupt
         temporaries = [s.temporary for s in staged if s.temporary is not None]
         failure: OSError | None = None
         try:
             _sync_file_systems(temporaries)
         except OSError as exc:
             failure = exc  # nothing is renamed over a target when the data is not on disk
-        done: list[tuple[Any, OSError | None]] = []
+        done: list[tuple[Any, OSError | ChangedMeanwhile | None]] = []
         directories: dict[Path, None] = {}
-        for each in staged:
-            error = failure
-            if each.temporary is not None and each.target is not None:
-                try:
-                    if failure is not None:
-                        raise failure
-                    _install(each.temporary, each.target)
-                    directories[each.target.parent] = None
-                except OSError as exc:
-                    error = exc
-                    with contextlib.suppress(FileNotFoundError):
-                        os.unlink(each.temporary)
-            done.append((each.item, error if each.temporary is not None else None))
+        with _signals_held():  # the renames (milliseconds) run to the end, and are counted
+            for each in staged:
+                done.append(self._rename(each, failure, directories))
+        self.staged, self.size = [], 0
         for directory in directories:
             _sync_directory(directory)
         return done
+
+    def _rename(self, each: _Staged, failure: OSError | None, directories: dict[Path, None]) \
+            -> tuple[Any, OSError | ChangedMeanwhile | None]:
+        """Rename one staged file over its target: (its item, the error it met, if any)."""
+        if each.temporary is None or each.target is None:
+            return each.item, None
+        try:
+            if failure is not None:
+                raise failure
+            _install(each.temporary, each.target, each.expect)
+        except (OSError, ChangedMeanwhile) as exc:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(each.temporary)
+            return each.item, exc
+        self.installed += 1
+        directories[each.target.parent] = None
+        return each.item, None
 
     def abandon(self) -> None:
         """Remove what is staged, renaming nothing (an interrupted run)."""
@@ -210,6 +264,20 @@ class DurableBatch:
                 with contextlib.suppress(OSError):
                     os.unlink(each.temporary)
         self.staged, self.size = [], 0
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM wait (they are delivered at the end) in the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _umask() -> int:

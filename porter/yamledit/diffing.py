@@ -95,18 +95,76 @@ def _fingerprint(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
 
+SMALL_MIDDLE = 250_000
+"""Above this many item pairs, the changed middle of two lists is matched greedily (linear)
+rather than by difflib (quadratic when items repeat: N equal tolerations)."""
+
+
+def _kept_items(old: list[str], new: list[str]) -> list[tuple[int, int]]:
+    """(old index, new index) of the items that stay, increasing in both: the common head and
+    tail, and in the middle what difflib matches (or, for long middles, each new item's next
+    equal old item); a changed stretch as long on both sides is kept item by item."""
+    head = 0
+    while head < len(old) and head < len(new) and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < len(old) - head and tail < len(new) - head and \
+            old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    kept = [(i, i) for i in range(head)]
+    old_end, new_end = len(old) - tail, len(new) - tail
+    middle_old, middle_new = old[head:old_end], new[head:new_end]
+    if middle_old and middle_new:
+        if len(middle_old) * len(middle_new) <= SMALL_MIDDLE:
+            kept += _difflib_kept(middle_old, middle_new, head)
+        else:
+            kept += _greedy_kept(middle_old, middle_new, head)
+    kept += [(old_end + k, new_end + k) for k in range(tail)]
+    return kept
+
+
+def _difflib_kept(old: list[str], new: list[str], offset: int) -> list[tuple[int, int]]:
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    kept: list[tuple[int, int]] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal" or (tag == "replace" and i2 - i1 == j2 - j1):
+            kept.extend(zip(range(offset + i1, offset + i2), range(offset + j1, offset + j2),
+                            strict=True))
+    return kept
+
+
+def _greedy_kept(old: list[str], new: list[str], offset: int) -> list[tuple[int, int]]:
+    positions: dict[str, list[int]] = {}
+    for index in reversed(range(len(old))):
+        positions.setdefault(old[index], []).append(index)  # a stack: smallest index last
+    matched: list[tuple[int, int]] = []
+    last = -1
+    for j, value in enumerate(new):
+        stack = positions.get(value)
+        while stack and stack[-1] <= last:
+            stack.pop()  # each old index is popped at most once: linear overall
+        if stack:
+            last = stack.pop()
+            matched.append((last, j))
+    kept: list[tuple[int, int]] = []
+    previous = (-1, -1)
+    for pair in [*matched, (len(old), len(new))]:
+        gap_old, gap_new = pair[0] - previous[0] - 1, pair[1] - previous[1] - 1
+        if gap_old == gap_new:
+            kept.extend((previous[0] + 1 + k, previous[1] + 1 + k) for k in range(gap_old))
+        if pair[0] < len(old):
+            kept.append(pair)
+        previous = pair
+    return [(offset + i, offset + j) for i, j in kept]
+
+
 def _diff_sequence(old: list[Any], new: list[Any], old_path: Path, new_path: Path,
                    ops: list[Op]) -> None:
     if len(old) == len(new):
         for index, (a, b) in enumerate(zip(old, new, strict=True)):
             _diff(a, b, (*old_path, index), (*new_path, index), ops, new)
         return
-    matcher = difflib.SequenceMatcher(None, [_fingerprint(v) for v in old],
-                                      [_fingerprint(v) for v in new], autojunk=False)
-    kept: list[tuple[int, int]] = []  # (old index, new index) of items that stay
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal" or (tag == "replace" and i2 - i1 == j2 - j1):
-            kept.extend(zip(range(i1, i2), range(j1, j2), strict=True))
+    kept = _kept_items([_fingerprint(v) for v in old], [_fingerprint(v) for v in new])
     kept_old = {i for i, _ in kept}
     kept_new = {j: i for i, j in kept}
     # Changes inside kept items first: indexes are still the original ones.

@@ -21,7 +21,7 @@ class LocatedError(Exception):
         return self
 
     def __str__(self) -> str:
-        where = self.file or "-"
+        where = printable(self.file or "-")
         if self.line is not None:
             where += f":{self.line}:{self.column or 1}"
         return f"{where}: error: {self.message}"
@@ -29,3 +29,14 @@ class LocatedError(Exception):
 
 class InputError(LocatedError):
     """Bad input: unreadable, undecodable or invalid YAML, or refused as hostile."""
+
+
+_UNPRINTABLE = {code: f"\\x{code:02x}" for code in (*range(0x20), 0x7F, 0x85)} | \
+    {0x2028: "\\u2028", 0x2029: "\\u2029", ord("\n"): "\\n", ord("\r"): "\\r",
+     ord("\t"): "\\t"}
+
+
+def printable(name: str) -> str:
+    """A file name fit for a one-line message: line breaks and control characters escaped
+    (``a\\nb.yaml``), so that a name cannot split or forge an error line."""
+    return name if name.isprintable() else name.translate(_UNPRINTABLE)

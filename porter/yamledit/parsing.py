@@ -7,7 +7,7 @@ keeps every node's start and end offset, which is what the splicer edits by.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
 import yaml
@@ -87,18 +87,82 @@ class Segment:
     """How many lines of the file come before the slice."""
 
 
-_DOCUMENT_START = re.compile(r"^---(?=[ \t\r\n]|$)", re.MULTILINE)
-_DIRECTIVE = re.compile(r"^%", re.MULTILINE)
 _CONTENT = re.compile(r"^[ \t]*[^ \t\r\n#]", re.MULTILINE)
 """A line with content: YAML's blanks are space and tab only (U+2000 is content)."""
 _DOCUMENT_END = re.compile(r"^\.\.\.(?=[ \t\r\n]|$)", re.MULTILINE)
-_LONE_CR = re.compile("\r(?!\n)|[\x85\u2028\u2029]")
 _ALIAS = re.compile(r"(?:^|[ \t\[{,])\*[^ \t\r\n,\[\]{}]", re.MULTILINE)
 _LINE_BREAK = re.compile("\r\n|\r|\n|\x85|\u2028|\u2029")
+_UNICODE_BREAKS = ("\x85", "\u2028", "\u2029")
+_KIND_LINE = re.compile(r"kind[ \t]*:[ \t]+([A-Za-z0-9][A-Za-z0-9._-]*)(?:[ \t]+#[^\r\n]*)?"
+                        r"[ \t]*\r?(?:\n|$)")
+"""A root ``kind`` whose value is a one-line plain word (after the comment, nothing)."""
+_KEY_STARTS = re.compile("\n[\"'?{\\[*]")
+"""Line starts that may spell a root key other than as plain ``kind``: quoted (maybe with
+escapes), explicit, an alias, or a flow mapping."""
+_MERGE = re.compile(r"<<[\"']?[ \t]*:")
+UNKNOWN = object()
+"""What :func:`certain_kind` says of a document whose kind only parsing can tell."""
+
+
+def certain_kind(chunk: str) -> str | object | None:
+    """The ``kind`` of the one document of ``chunk`` when its text leaves no doubt (None: it
+    has none), else :data:`UNKNOWN`.
+
+    Certain means: no merge key (it could bring ``kind`` in) and either no ``kind`` and
+    no escape anywhere (no key can spell it), or exactly one line that starts with ``kind:``
+    followed by a plain word alone on its line and not continued on the next line, and no
+    line starting the way a quoted, explicit, alias or flow key does. A line at column 0 can only
+    be a key of the root block mapping (the content of a nested block scalar or flow
+    collection is indented); anything else (``kind: |-``, ``kind: "Po\\``, ``kind: !!str
+    Pod``, ``? kind``, a JSON document) is left to the parser.
+    """
+    if "<<" in chunk and _MERGE.search(chunk):
+        return UNKNOWN
+    if "kind" not in chunk:
+        return UNKNOWN if "\\" in chunk else None
+    text = chunk[4:] if chunk.startswith("---") else chunk  # the marker line may hold a key
+    if (text and text[0] in "\"'?{[*") or _KEY_STARTS.search(text):
+        return UNKNOWN
+    first = _CONTENT.search(text)
+    if first is None:
+        return None
+    starts = [0] if text.startswith("kind") else []
+    position = text.find("\nkind")
+    while position != -1:
+        starts.append(position + 1)
+        position = text.find("\nkind", position + 1)
+    found = None
+    for start in starts:
+        if text[start + 4:start + 5] not in (" ", "\t", ":"):
+            continue  # another key: ``kinds:``, ``kind_of:``
+        match = _KIND_LINE.match(text, start)
+        if match is None or found is not None or _continued(text, match.end()):
+            return UNKNOWN
+        found = match.group(1)
+    if found is not None:
+        return found
+    # No ``kind`` line: certain only when the root is a block mapping at column 0 (its
+    # first line starts with a plain key there), whose every key starts a line.
+    return None if first.group().isalnum() else UNKNOWN
+
+
+def _continued(text: str, start: int) -> bool:
+    """Does a plain value go on at ``start`` (an indented line after blank lines)?"""
+    length = len(text)
+    while start < length:
+        end = text.find("\n", start)
+        end = length if end == -1 else end + 1
+        line = text[start:end].strip(" \t\r\n")
+        if line:
+            return text[start] in " \t" and not line.startswith("#")
+        start = end
+    return False
 
 
 def _bare_document_after_end(chunk: str) -> bool:
     """Is there content after a ``...`` line (a document without its own ``---``)?"""
+    if not (chunk.startswith("...") or "\n..." in chunk):
+        return False
     for ending in _DOCUMENT_END.finditer(chunk):
         newline = chunk.find("\n", ending.end())
         if newline != -1 and _CONTENT.search(chunk, newline + 1):
@@ -120,22 +184,66 @@ def well_formed(text: str) -> bool:
     return True
 
 
-def segments(text: str, name: str, wanted: re.Pattern[str]) -> list[Segment]:
-    """Split ``text`` into document slices, composing only those ``wanted`` matches.
+def _aliases_defined(chunk: str) -> bool:
+    """Does every alias of ``chunk`` name an anchor defined before it (libyaml's events, far
+    cheaper than composing)?"""
+    if not getattr(yaml, "__with_libyaml__", False):
+        return False
+    parser = CParser(chunk)
+    anchors: set[str] = set()
+    try:
+        while parser.check_event():
+            event = parser.get_event()
+            if isinstance(event, yaml.AliasEvent):
+                if event.anchor not in anchors:
+                    return False
+            elif isinstance(event, yaml.DocumentStartEvent):
+                anchors.clear()
+            elif getattr(event, "anchor", None) is not None:
+                anchors.add(event.anchor)
+    except yaml.YAMLError:
+        return False
+    finally:
+        parser.dispose()
+    return True
+
+
+def _slow_path(text: str) -> bool:
+    """Does ``text`` hold what the line-based fast path does not see: a template, a
+    directive, a lone CR or a Unicode line break?"""
+    if "{{" in text or text.startswith("%") or "\n%" in text:
+        return True
+    if "\r" in text and text.count("\r") != text.count("\r\n"):
+        return True
+    return not text.isascii() and any(c in text for c in _UNICODE_BREAKS)
+
+
+def _document_starts(text: str) -> list[int]:
+    """Offsets of the ``---`` marker lines (and 0)."""
+    starts = [0]
+    position = 0 if text.startswith("---") else text.find("\n---")
+    while position != -1:
+        at = position if position == 0 and text.startswith("---") else position + 1
+        if text[at + 3:at + 4] in ("", " ", "\t", "\r", "\n") and at:
+            starts.append(at)
+        position = text.find("\n---", at + 1)
+    return starts
+
+
+def segments(text: str, name: str, kinds: Collection[str] | None = None) -> list[Segment]:
+    """Split ``text`` into document slices, composing only those whose kind may be one of
+    ``kinds`` (None: every slice).
 
     The fast path splits at ``---`` lines (document markers can never sit inside content at
-    the start of a line) and leaves slices that cannot interest any transform unparsed. Any
-    doubt (invalid YAML, directives, templates, a bare document after ``...``, lone CR or
-    Unicode line breaks, which the line patterns here do not see) takes the slow path: the
-    whole file composed as one segment, with exact error messages.
+    the start of a line) and leaves unparsed only the slices :func:`certain_kind` proves are
+    of another kind. Any doubt (invalid YAML, directives, templates, a bare document after
+    ``...``, lone CR or Unicode line breaks, which the line tests here do not see) takes the
+    slow path: the whole file composed as one segment, with exact error messages.
     """
-    if "{{" in text or _DIRECTIVE.search(text) or _LONE_CR.search(text) or \
-            not well_formed(text):
+    if _slow_path(text) or not well_formed(text):
         documents = compose(text, name)
         return [Segment(0, len(text), documents, len(documents))]
-    starts = [m.start() for m in _DOCUMENT_START.finditer(text)]
-    if not starts or starts[0] != 0:
-        starts.insert(0, 0)
+    starts = _document_starts(text)
     result: list[Segment] = []
     index = 0
     line = 0
@@ -146,9 +254,12 @@ def segments(text: str, name: str, wanted: re.Pattern[str]) -> list[Segment]:
         if _bare_document_after_end(chunk):
             documents = compose(text, name)
             return [Segment(0, len(text), documents, len(documents))]
-        if expected and (wanted.search(chunk) or _ALIAS.search(chunk)):
-            # A slice with aliases is composed too: an undefined alias is an error that
-            # only composing finds (the raw parse of ``well_formed`` does not).
+        kind = certain_kind(chunk) if expected and kinds is not None else UNKNOWN
+        wanted = expected and (kind is UNKNOWN or kind in kinds)  # type: ignore[operator]
+        if wanted or (expected and "*" in chunk and _ALIAS.search(chunk) and
+                      not _aliases_defined(chunk)):
+            # A slice with an undefined alias is composed too: that is an error the raw
+            # parse of ``well_formed`` does not see, and composing says where it is.
             try:
                 documents = compose(chunk, name)
             except InputError:
@@ -163,12 +274,15 @@ def segments(text: str, name: str, wanted: re.Pattern[str]) -> list[Segment]:
         else:
             result.append(Segment(start, end, None, expected, line))
         index += expected
-        line += len(_LINE_BREAK.findall(chunk))
+        line += chunk.count("\n")  # the fast path has no other line break than LF, CRLF
     return result
 
 
-def compose(text: str, name: str) -> list[RawDocument]:
-    """All documents of ``text``; raises :class:`InputError` with a location for bad input."""
+def compose(text: str, name: str, templates: bool = True) -> list[RawDocument]:
+    """All documents of ``text``; raises :class:`InputError` with a location for bad input.
+
+    ``templates`` refuses unrendered ``{{ }}`` where YAML reads it as structure or plain text
+    (manifests); a values file may hold such strings for ``tpl``."""
     composer = _Composer(text)
     documents: list[RawDocument] = []
     try:
@@ -182,7 +296,7 @@ def compose(text: str, name: str) -> list[RawDocument]:
         raise InputError(f"invalid YAML: {' '.join(str(exc).split())}", name, 1, 1) from None
     finally:
         composer.dispose()
-    if "{{" in text:
+    if templates and "{{" in text:
         _refuse_templates(documents, text, name)
     return documents
 

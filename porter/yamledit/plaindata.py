@@ -64,6 +64,16 @@ def resolve_plain(value: str) -> Any:
 
 
 def _scalar(node: ScalarNode, name: str = "-", where: tuple[int, int] = (1, 1)) -> Any:
+    try:
+        return _scalar_value(node, name, where)
+    except ValueError as exc:  # Python refuses to convert integers of more than 4,300 digits
+        if "digits" not in str(exc):
+            raise
+        raise InputError(f"integer of {len(node.value):,} characters: more digits than porter "
+                         "reads (4,300, Python's limit)", name, *where) from None
+
+
+def _scalar_value(node: ScalarNode, name: str, where: tuple[int, int]) -> Any:
     tag = node.tag
     if tag == PLAIN:
         return resolve_plain(node.value)
@@ -109,8 +119,10 @@ class BuildInfo:
 
 
 class _Builder:
-    def __init__(self, name: str, line_offset: int, budget: AliasBudget | None) -> None:
+    def __init__(self, name: str, line_offset: int, budget: AliasBudget | None,
+                 last_key_wins: bool = False) -> None:
         self.name = name
+        self.last_key_wins = last_key_wins
         self.line_offset = line_offset
         self.seen: set[int] = set()
         self.open: set[int] = set()
@@ -168,7 +180,7 @@ class _Builder:
                 merges.append(value_node)
                 continue
             key = self._key(key_node)
-            if key in result:
+            if key in result and not self.last_key_wins:
                 raise InputError(
                     f"duplicate key {key!r} (first at line {first_line[key]})",
                     self.name, *self._where(key_node))
@@ -199,13 +211,16 @@ class _Builder:
 
 
 def build(node: Node, name: str, line_offset: int = 0,
-          budget: AliasBudget | None = None) -> tuple[Any, BuildInfo]:
+          budget: AliasBudget | None = None, last_key_wins: bool = False,
+          ) -> tuple[Any, BuildInfo]:
     """Plain data for ``node`` and what building noticed; raises InputError for bad data.
 
     ``line_offset`` is added to the lines errors name (the node's segment starts there);
-    ``budget`` bounds alias expansion over several documents of one file.
+    ``budget`` bounds alias expansion over several documents of one file;
+    ``last_key_wins`` takes a repeated key's last value (Helm's values reader) instead of
+    refusing it (the API server's strict reader).
     """
-    builder = _Builder(name, line_offset, budget)
+    builder = _Builder(name, line_offset, budget, last_key_wins)
     return builder.build(node), builder.info
 
 

@@ -9,6 +9,7 @@ collections that gain or lose entries are rendered again on their own.
 from __future__ import annotations
 
 import bisect
+import json
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -130,6 +131,10 @@ class Splicer:
         self.layout = detect_layout(document.root, lines)
         self.nl = self.layout.newline
         self._references: dict[int, int] | None = None
+        root = document.root
+        self.json = isinstance(root, MappingNode) and bool(root.flow_style) and bool(
+            root.value) and all(getattr(k, "style", None) == '"' for k, _ in root.value)
+        """A JSON document: what is inserted is written as JSON."""
 
     # -- locating -------------------------------------------------------------------------
 
@@ -139,6 +144,8 @@ class Splicer:
             if id(node) in self.shared:
                 raise SharedNodeError(path[:depth])
             if isinstance(node, MappingNode):
+                if not node.flow_style:
+                    self._refuse_explicit_keys(node)
                 found = self._own_entry(node, str(part))
                 if found is None:
                     if id(node) in self.merged:
@@ -152,6 +159,13 @@ class Splicer:
         if id(node) in self.shared:
             raise SharedNodeError(path)
         return node
+
+    def _refuse_explicit_keys(self, node: MappingNode) -> None:
+        """An explicit key (``? key`` / ``: value``) is a layout the splicer does not write."""
+        for key, _ in node.value:
+            start = key.start_mark.index
+            if self.text[self.lines.line_start(start):start].rstrip(" \t").endswith("?"):
+                raise SpliceError("an explicit key (? key) where the change falls")
 
     @staticmethod
     def _own_entry(node: MappingNode, key: str) -> tuple[Node, Node] | None:
@@ -192,8 +206,7 @@ class Splicer:
                 header = self._block_header(node)
                 if header is not None and "+" in header.group(1):
                     return end
-                while end > node.start_mark.index and self.text[end - 1] in _BLANKS:
-                    end -= 1
+                return self._block_content_end(node)
             return end
         if node.flow_style or not node.value:
             return node.end_mark.index
@@ -202,6 +215,42 @@ class Splicer:
             return self.entry_end(key, value)
         dashes = self.dashes(node)
         return self.item_end(dashes[-1], node.value[-1])
+
+    def _block_content_end(self, node: ScalarNode) -> int:
+        """End of the last content line of a clipped or stripped block scalar.
+
+        Its trailing lines of spaces no deeper than its indentation are not part of it; a
+        line of spaces past the indentation is content (``"echo hi\\n  \\n"``), so lines
+        inserted after the scalar must go after that line, not inside the scalar.
+        """
+        start, end = node.start_mark.index, node.end_mark.index
+        indent = self._block_indent(node)
+        header_end = self.lines.next_line_start(start)
+        while end > header_end:
+            line_start = self.lines.line_start(end - 1)
+            line = self.text[line_start:end].rstrip(_BREAKS)
+            if line.strip(" ") or len(line) > indent:
+                return line_start + len(line)
+            end = line_start
+        end = node.end_mark.index  # no content line: the header's line ends it
+        while end > start and self.text[end - 1] in _BLANKS:
+            end -= 1
+        return end
+
+    def _block_indent(self, node: ScalarNode) -> int:
+        """The content indentation of a block scalar: the first content line's, less the
+        spaces that line keeps in the value (so an indentation indicator needs no parent)."""
+        position = self.lines.next_line_start(node.start_mark.index)
+        end = node.end_mark.index
+        while position < end:
+            line_end = self.lines.next_line_start(position)
+            line = self.text[position:line_end].rstrip(_BREAKS)
+            if line.strip(" "):
+                kept = next((len(v) - len(v.lstrip(" ")) for v in node.value.split("\n")
+                             if v.strip(" ")), 0)
+                return len(line) - len(line.lstrip(" ")) - kept
+            position = line_end
+        return 1 << 30  # no content line: every trailing line is blank
 
     def _before_break(self, end: int) -> int:
         """``end`` without the line break it follows (only a ``|+`` scalar ends after one).
@@ -293,22 +342,11 @@ class Splicer:
                 edits.append(self._replace_root(op.value))
                 continue
             groups[op.parent].append(op)
-        rerendered: list[Path] = []
         for parent in sorted(groups, key=len):
-            if any(parent[:len(done)] == done for done in rerendered):
-                continue
             container = self.resolve(parent)
             group = groups[parent]
             if getattr(container, "flow_style", False):
-                in_place = self._flow_scalar_edits(parent, container, group)
-                if in_place is None:
-                    self._check_anchors(container.start_mark.index, container.end_mark.index,
-                                        [container], parent)
-                    edits.append(Edit(container.start_mark.index, container.end_mark.index,
-                                      flow(group[0].container)))
-                    rerendered.append(parent)
-                else:
-                    edits.extend(in_place)
+                self._plan_flow(parent, container, group, edits)
             elif isinstance(container, MappingNode):
                 self._plan_mapping(parent, container, group, edits)
             elif isinstance(container, SequenceNode):
@@ -402,19 +440,197 @@ class Splicer:
             return [Edit(at, at + 1 if plus >= 0 else at, "-")]
         return []
 
-    def _flow_scalar_edits(self, parent: Path, container: Node,
-                           group: list[Op]) -> list[Edit] | None:
-        """In-place edits when a flow collection only has scalars replaced, else None."""
-        edits: list[Edit] = []
+    # -- flow collections ---------------------------------------------------------------
+
+    def _flow_spans(self, node: Node) -> list[tuple[int, int]]:
+        """Start and end of every entry of a flow collection (a mapping entry from its key,
+        or its ``?``, to the end of its value), commas and comments between them excluded."""
+        text = self.text
+        position = node.start_mark.index
+        while position < len(text) and text[position] not in "[{":
+            position += 1  # the collection's own tag or anchor
+        position += 1
+        spans: list[tuple[int, int]] = []
+        for entry in node.value:
+            while position < len(text):
+                char = text[position]
+                if char == "#":
+                    position = self.lines.next_line_start(position)
+                elif char in _BLANKS or char == ",":
+                    position += 1
+                else:
+                    break
+            if isinstance(node, MappingNode):
+                key, value = entry
+                if key.start_mark.index < position and text[position] != "?":
+                    raise SpliceError("an alias as a flow mapping key")
+                end = self.entry_end(key, value)
+            elif text[position:position + 1] == "*":
+                end = self._alias_end(position)
+            else:
+                if entry.start_mark.index != position:
+                    raise SpliceError("unexpected text in a flow sequence")
+                end = self.node_end(entry)
+            spans.append((position, end))
+            position = end
+        return spans
+
+    def _flow_entry(self, node: Node, key: Any, value: Any, column: int, step: int,
+                    multiline: bool) -> str:
+        """An entry (``key`` None for a sequence item) in the collection's own style: JSON
+        in a JSON document, YAML flow otherwise; JSON pretty-printed when the collection
+        has one entry a line."""
+        if self.json:
+            indent = step if multiline else None
+            body = json.dumps(value, ensure_ascii=False, indent=indent)
+            if indent:
+                body = body.replace("\n", self.nl + " " * column)
+            return body if key is None else f"{json.dumps(key, ensure_ascii=False)}: {body}"
+        body = flow(value)
+        return body if key is None else f"{scalar(key, True)}: {body}"
+
+    def _plan_flow(self, parent: Path, node: Node, group: list[Op], edits: list[Edit]) -> None:
+        """Edit inside a flow collection: values replaced, entries removed with their commas
+        and entries inserted in the collection's layout (one a line, or all on one)."""
+        spans = self._flow_spans(node)
+        mapping = isinstance(node, MappingNode)
+        keys = [k.value if isinstance(k, ScalarNode) else None for k, _ in node.value] \
+            if mapping else list(range(len(node.value)))
+        index = {k: i for i, k in enumerate(keys) if k is not None}
+        removed: set[int] = set()
         for op in group:
-            if op.op != "replace" or is_collection(op.value):
-                return None
-            node = self.resolve((*parent, op.source))
-            edit = self._scalar_edit(node, op.value, in_flow=True)
-            if edit is None:
-                return None
-            edits.append(edit)
-        return edits
+            if op.op == "remove":
+                if op.source not in index or op.source == MERGE_KEY:
+                    raise SharedNodeError((*parent, op.source))
+                removed.add(index[op.source])
+        multiline = any(self.lines.first_on_line(start) for start, _ in spans)
+        step = self._flow_step(node, spans)
+        for run in _runs(sorted(removed)):
+            first, last = run[0], run[-1]
+            for i in run:
+                value = node.value[i][1] if mapping else node.value[i]
+                self._check_own(value, (*parent, keys[i]))
+                self._check_anchors(spans[i][0], spans[i][1], list(node.value[i]) if mapping
+                                    else [value], (*parent, keys[i]))
+            if last + 1 < len(spans):
+                start, end = spans[first][0], spans[last + 1][0]
+                if self.lines.first_on_line(end):
+                    if self.lines.first_on_line(start):
+                        start, end = self.lines.line_start(start), self.lines.line_start(end)
+                    else:  # the line of the next entry stays as it is
+                        end = self._before_break(self.lines.line_start(end))
+                edits.append(Edit(start, end, ""))
+            elif first > 0 and not self.json and self._alone_on_lines(spans[first][0],
+                                                                      spans[last][1]):
+                # YAML allows the comma left after the entry before: its line stays.
+                edits.append(Edit(self.lines.line_start(spans[first][0]),
+                                  self.lines.next_line_start(spans[last][1]), ""))
+            elif first > 0 and not self.json and self.lines.first_on_line(spans[first][0]):
+                # ``}`` follows on the last line: the entry before keeps its line and comma.
+                edits.append(Edit(spans[first][0], spans[last][1], ""))
+            elif first > 0:
+                edits.append(Edit(spans[first - 1][1], spans[last][1], ""))
+            else:  # every entry goes
+                edits.append(Edit(spans[0][0], spans[-1][1], ""))
+        adds: dict[Any, list[Op]] = defaultdict(list)
+        for op in group:
+            if op.op == "replace":
+                if op.source not in index:
+                    raise SharedNodeError((*parent, op.source))
+                i = index[op.source]
+                value = node.value[i][1] if mapping else node.value[i]
+                self._check_own(value, (*parent, op.source))
+                edit = self._scalar_edit(value, op.value, in_flow=True)
+                if edit is None:
+                    start = spans[i][0] if not mapping else \
+                        self._value_start(node.value[i][0], value)
+                    self._check_anchors(start, spans[i][1], [value], (*parent, op.source))
+                    column = len(self.text[self.lines.line_start(spans[i][0]):spans[i][0]])
+                    spread = self.lines.line_of(spans[i][1]) > self.lines.line_of(start)
+                    rendered = self._flow_entry(node, None, op.value, column,
+                                                step, spread)
+                    prefix = " " if mapping and start == self.colon_after(node.value[i][0]) \
+                        + 1 else ""
+                    edit = Edit(start, spans[i][1], prefix + rendered, _IN_PLACE)
+                edits.append(edit)
+            elif op.op == "add":
+                adds[op.anchor].append(op)
+        if not adds:
+            return
+        if not spans:  # an empty collection: its brackets hold the new entries
+            close = node.end_mark.index - 1
+            rendered = [self._flow_entry(node, op.path[-1] if mapping else None, op.value, 0,
+                                         self.layout.map_step, False)
+                        for ops in adds.values() for op in ops]
+            edits.append(Edit(close, close, ", ".join(rendered)))
+            return
+        for anchor, ops in adds.items():
+            at = spans[0][0] if anchor is START else spans[index[anchor]][1]
+            near = spans[0][0] if anchor is START else spans[index[anchor]][0]
+            column = len(self.text[self.lines.line_start(near):near])
+            on_lines = multiline and self.lines.first_on_line(near)
+            rendered = [self._flow_entry(node, op.path[-1] if mapping else None, op.value,
+                                         column, step, on_lines) for op in ops]
+            if anchor is START and on_lines:
+                body = "".join(" " * column + r + "," + self.nl for r in rendered)
+                edits.append(Edit(self.lines.line_start(at), self.lines.line_start(at), body,
+                                  -len(parent)))
+            elif anchor is START:
+                edits.append(Edit(at, at, "".join(r + ", " for r in rendered), -len(parent)))
+            elif on_lines:
+                # When every entry after the anchor goes, so does its comma: the new entries
+                # then start right at the anchor's end.
+                tail_removed = index[anchor] + 1 in removed and \
+                    all(i in removed for i in range(index[anchor] + 1, len(spans)))
+                edits.extend(self._flow_lines_after(at, column, rendered, len(parent),
+                                                    tail_removed))
+            else:
+                edits.append(Edit(at, at, "".join(", " + r for r in rendered), len(parent)))
+
+    def _flow_lines_after(self, at: int, column: int, rendered: list[str], depth: int,
+                          tail_removed: bool) -> list[Edit]:
+        """New entries on lines of their own after the entry ending at ``at``, below the rest
+        of its line (its comma and comment stay where they are)."""
+        line_end = self._before_break(self.lines.next_line_start(at))
+        rest = self.text[at:line_end].strip(" \t")
+        comma = rest.startswith(",")
+        after_comma = rest[1:].lstrip(" \t") if comma else rest
+        pad = self.nl + " " * column
+        if tail_removed or not rest or (after_comma and not after_comma.startswith("#")):
+            return [Edit(at, at, "".join("," + pad + r for r in rendered), depth)]
+        if comma:
+            return [Edit(line_end, line_end, "".join(pad + r + "," for r in rendered), depth)]
+        return [Edit(at, at, ",", depth),
+                Edit(line_end, line_end, ",".join(pad + r for r in rendered), depth)]
+
+    def _flow_step(self, node: Node, spans: list[tuple[int, int]]) -> int:
+        """How far a flow collection spread over lines indents its entries (for JSON written
+        inside it), else the document's mapping step."""
+        opening = self.lines.line_start(node.start_mark.index)
+        indent = len(self.text[opening:node.start_mark.index]) - len(
+            self.text[opening:node.start_mark.index].lstrip(" "))
+        for start, _ in spans:
+            if self.lines.first_on_line(start):
+                step = len(self.text[self.lines.line_start(start):start]) - indent
+                return step if step > 0 else self.layout.map_step
+        return self.layout.map_step
+
+    def _alone_on_lines(self, start: int, end: int) -> bool:
+        """Do ``text[start:end]`` and a comma or comment after it fill their lines?"""
+        rest = self.text[end:self._before_break(self.lines.next_line_start(end))].strip(" \t")
+        rest = rest[1:].lstrip(" \t") if rest.startswith(",") else rest
+        return self.lines.first_on_line(start) and (not rest or rest.startswith("#"))
+
+    def _value_start(self, key: Node, value: Node) -> int:
+        """Where a mapping value's own text starts (an alias's ``*``, or after the colon
+        for an empty value)."""
+        colon = self.colon_after(key)
+        if value.start_mark.index > colon:
+            return value.start_mark.index
+        position = colon + 1
+        while position < len(self.text) and self.text[position] in " \t":
+            position += 1
+        return position if self.text[position:position + 1] == "*" else colon + 1
 
     def _replace_root(self, value: Any) -> Edit:
         root = self.document.root
@@ -445,6 +661,7 @@ class Splicer:
 
     def _plan_mapping(self, parent: Path, node: MappingNode, group: list[Op],
                       edits: list[Edit]) -> None:
+        self._refuse_explicit_keys(node)
         entries = node.value
         index = {k.value: i for i, (k, _) in enumerate(entries) if isinstance(k, ScalarNode)}
         column = entries[0][0].start_mark.column if entries else 0
@@ -466,8 +683,8 @@ class Splicer:
                 following = next((j for j in survivors if j > i), None)
                 if following is None:
                     raise SpliceError("removing every entry of a mapping on a dash line")
-                edits.append(Edit(key.start_mark.index, entries[following][0].start_mark.index,
-                                  ""))
+                edits.append(self._remove_after_dash(key.start_mark.index, end,
+                                                     entries[following][0].start_mark.index))
         adds: dict[Any, list[Op]] = defaultdict(list)
         for op in group:
             if op.op == "replace":
@@ -479,8 +696,9 @@ class Splicer:
                 if edit is None:
                     self._check_anchors(key.end_mark.index, self.entry_end(key, value), [value],
                                         (*parent, op.source))
-                    edit = self._replace_entry_value(key, value, op.value, column)
-                edits.append(edit)
+                    edits.extend(self._replace_entry_value(key, value, op.value, column))
+                else:
+                    edits.append(edit)
             elif op.op == "add":
                 adds[op.anchor].append(op)
         for anchor, ops in adds.items():
@@ -491,6 +709,8 @@ class Splicer:
                 if not entries:
                     raise SpliceError("adding to an empty block mapping")
                 first = entries[0][0].start_mark.index
+                if 0 in removed and survivors:  # the first key's dash line is kept bare
+                    first = entries[survivors[0]][0].start_mark.index
                 if self.lines.first_on_line(first):
                     edits.append(self._insertion(self.lines.line_start(first), lines, len(parent)))
                 else:
@@ -499,10 +719,41 @@ class Splicer:
             else:
                 # A key merged in through ``<<`` has no entry of its own: what follows it
                 # goes after the last entry (a mapping's key order is not part of its data).
-                key, value = entries[index.get(anchor, len(entries) - 1)]
-                end = self.entry_end(key, value)
-                edits.append(self._insertion(self.lines.next_line_start(end - 1), lines,
-                                                len(parent)))
+                at = index.get(anchor, len(entries) - 1)
+                key, value = entries[at]
+                position = self.lines.next_line_start(self.entry_end(key, value) - 1)
+                if at == len(entries) - 1:
+                    position = self._past_commented_out(position, column)
+                edits.append(self._insertion(position, lines, len(parent)))
+
+    def _past_commented_out(self, position: int, column: int) -> int:
+        """The line start after the comment lines at ``position`` indented at least to
+        ``column`` (commented-out entries of the collection that ends there): what is added
+        at the end goes after them. Blank lines count only before another such comment."""
+        text = self.text
+        start = after = position
+        while position < len(text):
+            line_end = self.lines.next_line_start(position)
+            line = text[position:line_end]
+            stripped = line.lstrip(" ")
+            if not stripped.strip(_BLANKS):
+                position = line_end
+                continue
+            if not stripped.startswith("#") or len(line) - len(stripped) < column:
+                break
+            position = after = line_end
+        if after == start:
+            return start
+        # Comments before a sibling at the same column (``nodeSelector:`` after a sequence
+        # written flush with its key) introduce that sibling: what is added goes before them.
+        while position < len(text):
+            line_end = self.lines.next_line_start(position)
+            line = text[position:line_end]
+            stripped = line.lstrip(" ")
+            if stripped.strip(_BLANKS) and not stripped.startswith("#"):
+                return start if len(line) - len(stripped) >= column else after
+            position = line_end
+        return after
 
     def _check_own(self, node: Node, path: Path) -> None:
         if id(node) in self.shared:
@@ -555,16 +806,34 @@ class Splicer:
             self._references = {key: count for key, count in counts.items() if count > 1}
         return self._references
 
-    def _replace_entry_value(self, key: Node, value: Node, new: Any, column: int) -> Edit:
+    def _remove_after_dash(self, start: int, end: int, following: int) -> Edit:
+        """Remove the first entry of a mapping that starts on a ``- `` line, up to the end of
+        its last line: the dash stays alone on its line and the next key's line is kept as
+        it is (``- a: 1`` / ``  b: 2`` -> ``-`` / ``  b: 2``)."""
+        dash = start
+        while dash > 0 and self.text[dash - 1] in " \t":
+            dash -= 1
+        if self.text[dash - 1:dash] != "-" or not self.lines.first_on_line(following):
+            return Edit(start, following, "")
+        return Edit(dash, self._before_break(self.lines.next_line_start(end - 1)), "")
+
+    def _replace_entry_value(self, key: Node, value: Node, new: Any,
+                             column: int) -> list[Edit]:
         colon = self.colon_after(key)
         end = self._before_break(self.entry_end(key, value))
         text = inline(new)
+        # A value on the lines after its key leaves the key's line (and its comment) alone.
+        below = self.lines.line_of(self._value_start(key, value)) > self.lines.line_of(colon)
+        start = self._before_break(self.lines.next_line_start(colon)) if below else colon + 1
         if text is not None:
-            return Edit(colon + 1, end, " " + text, _IN_PLACE)
+            if below:
+                return [Edit(colon + 1, colon + 1, " " + text, _IN_PLACE),
+                        Edit(start, self._through_comment(end), "")]
+            return [Edit(colon + 1, end, " " + text, _IN_PLACE)]
         # A trailing comment belonged to the old value's last line: it goes with it, rather
         # than end up behind the new block's last line.
-        return Edit(colon + 1, self._through_comment(end),
-                    self.nl + self.nl.join(value_lines(new, column, self.layout)), _IN_PLACE)
+        return [Edit(start, self._through_comment(end),
+                     self.nl + self.nl.join(value_lines(new, column, self.layout)), _IN_PLACE)]
 
     def _through_comment(self, end: int) -> int:
         """``end`` moved past trailing blanks and a comment on the same line."""
@@ -626,9 +895,22 @@ class Splicer:
                     body = self.nl.join(lines)[dash_column:] + self.nl + " " * dash_column
                     edits.append(Edit(first, first, body))
             else:
-                end = self.item_end(dashes[anchor], items[anchor])
-                edits.append(self._insertion(self.lines.next_line_start(end - 1), lines,
-                                                len(parent)))
+                position = self.lines.next_line_start(
+                    self.item_end(dashes[anchor], items[anchor]) - 1)
+                if anchor == len(items) - 1 and self.lines.first_on_line(dashes[anchor]):
+                    position = self._past_commented_out(position, dash_column)
+                edits.append(self._insertion(position, lines, len(parent)))
+
+
+def _runs(indexes: list[int]) -> list[list[int]]:
+    """Sorted indexes as runs of consecutive ones."""
+    runs: list[list[int]] = []
+    for i in indexes:
+        if runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return runs
 
 
 def _merged(edits: list[Edit]) -> list[Edit]:

@@ -44,7 +44,12 @@ def decode(data: bytes, name: str) -> SourceText:
     if encoding is not None:
         try:
             text = data.decode(encoding)
-        except UnicodeDecodeError:
+        except UnicodeDecodeError as exc:
+            if exc.end == len(data) and "truncated" in exc.reason:
+                # UTF-16 or UTF-32 text cut short (an odd number of bytes): say so.
+                raise InputError(f"{encoding.upper()} text cut short: {len(data):,} bytes, "
+                                 f"not a whole number of characters", name,
+                                 *_text_position(data[:exc.start], encoding)) from None
             text = "\x00"  # not that encoding after all: binary
         if not _CONTROL.search(text):
             return SourceText(text, encoding)
@@ -83,6 +88,12 @@ def _decode_error(data: bytes, exc: UnicodeDecodeError, name: str, encoding: str
     bad = " ".join(f"0x{byte:02x}" for byte in data[exc.start:max(exc.end, exc.start + 1)])
     what = "byte" if " " not in bad else "bytes"
     return InputError(f"not valid {encoding.upper()} text ({what} {bad})", name, line, column)
+
+
+def _text_position(head: bytes, encoding: str) -> tuple[int, int]:
+    """Line and column just after ``head``, text in ``encoding``."""
+    text = head.decode(encoding, "replace")
+    return text.count("\n") + 1, len(text) - (text.rfind("\n") + 1) + 1
 
 
 def _position(data: bytes, offset: int) -> tuple[int, int]:
