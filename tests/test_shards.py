@@ -108,3 +108,19 @@ def test_merge_refuses_what_is_not_all_the_shards_of_one_run(tmp_path):
     (tmp_path / "bad.json").write_text('{"files": [\n')
     out = _porter("report", "merge", "bad.json", cwd=tmp_path)
     assert out.returncode == 2 and out.stderr.startswith("bad.json:2:1: error: not JSON")
+
+
+def test_a_shard_without_files_of_a_directory_is_no_error_but_an_empty_directory_is(tmp_path):
+    """A directory whose files all hash to other shards is not "empty" for this shard (CI
+    would fail on a shard with nothing to do); a directory no shard has files of still is."""
+    tree = tmp_path / "in"
+    tree.mkdir()
+    shutil.copyfile(FIXTURES / "quickstart" / "input.yaml", tree / "only.yaml")
+    [item] = list(discover([str(tree)]))
+    other = next(k for k in (1, 2) if not Shard(k, 2).holds(item))
+    result = _porter("convert", "in", "-q", "--shard", f"{other}/2", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    (tmp_path / "empty").mkdir()
+    result = _porter("convert", "empty", "in", "-q", "--shard", f"{other}/2", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "porter: error: no manifests found in empty" in result.stderr

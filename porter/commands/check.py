@@ -59,7 +59,6 @@ from porter.engine.results import FileResult
 from porter.errors import ConfigError
 from porter.outputs import findings_list, json_patch, summary, unified_diff
 from porter.outputs.encoding import to_bytes
-from porter.running.parallel import default_jobs
 from porter.running.run import convert_paths
 
 
@@ -160,7 +159,7 @@ def check(
             raise ConfigError("--diff and --report - both want standard output")
         results: list[FileResult] = []
         with progress_bar(quiet) as advance:
-            converted = convert_paths(paths, config, jobs=jobs or default_jobs(),
+            converted = convert_paths(paths, config, jobs=jobs,
                                       on_total=advance.total, external_links=external_links)
             for result in _templates_passed_over(_lenient(selected(converted, config))):
                 for error in result.errors:
@@ -181,7 +180,7 @@ def check(
         status = exit_status(results, config)
         if status == EXIT_OK and any(r.changed for r in results):
             status = EXIT_FINDINGS
-        if report_empty(paths, results) and status < EXIT_INPUT:
+        if report_empty(paths, (r.path for r in results)) and status < EXIT_INPUT:
             status = EXIT_INPUT
         if not quiet:
             if diff or to_stdout:  # the list is not on stdout: findings go above the summary

@@ -311,22 +311,22 @@ def with_image_flags(config: Config, resolve: bool, cache: Path | None,
     return dataclasses.replace(config, images=settings)
 
 
-def empty_directories(paths: Sequence[str], results: Sequence[FileResult]) -> list[str]:
+def empty_directories(paths: Sequence[str], found: Iterable[str]) -> list[str]:
     """The directories named in ``paths`` where no manifest was found (none, or no YAML): an
     input error, so that a wrong path cannot pass CI. A chart directory renders its own."""
-    empty = []
-    for path in paths:
-        directory = Path(path)
-        if path == STDOUT or not directory.is_dir() or (directory / "Chart.yaml").is_file():
-            continue
-        if not any(Path(r.path).is_relative_to(directory) for r in results):
-            empty.append(path)
-    return empty
+    named = {Path(path): path for path in paths if path != STDOUT and Path(path).is_dir()
+             and not (Path(path) / "Chart.yaml").is_file()}
+    seen: set[Path] = set()
+    if named:
+        for name in found:  # one pass: the results may be on disk (a ResultLog)
+            seen.update(parent for parent in Path(name).parents if parent in named)
+    return [path for directory, path in named.items() if directory not in seen]
 
 
-def report_empty(paths: Sequence[str], results: Sequence[FileResult]) -> bool:
-    """Say which named directories held no manifest; True when one did not."""
-    empty = empty_directories(paths, results)
+def report_empty(paths: Sequence[str], found: Iterable[str]) -> bool:
+    """Say which named directories held no manifest (``found``: the paths of the files
+    found); True when one did not."""
+    empty = empty_directories(paths, found)
     for path in empty:
         err(f"porter: error: no manifests found in {path}")
     return bool(empty)

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from porter.charts.inputs import ChartInput
 from porter.commands.chart_options import chart_options, write_overlay
 from porter.commands.common import (
     EXIT_INPUT,
@@ -66,9 +67,10 @@ from porter.outputs import (
     unified_diff,
 )
 from porter.outputs.encoding import to_bytes
-from porter.running.inputs import external_target
+from porter.running.inputs import InputFile, discover, external_target
 from porter.running.run import convert_paths
 from porter.running.shards import Shard
+from porter.running.spill import ResultLog
 from porter.running.writing import (
     BackupExists,
     ChangedMeanwhile,
@@ -171,6 +173,12 @@ def _write_one(result: FileResult, targets: _Targets) -> bool:
         return False
     targets.written[target.resolve()] = result.path
     return True
+
+
+def _display(item: object) -> str:
+    """The path of what discovery found (a file, a chart, or a problem with one)."""
+    return item.display if isinstance(item, InputFile | ChartInput) else \
+        str(getattr(item, "file", "") or "")
 
 
 def _in_place_refusal(source: Path, result: FileResult, targets: _Targets) -> str | None:
@@ -344,9 +352,11 @@ def convert(
         if sum((diff, patch_out, yaml_out, any(str(p) == STDOUT for p, _ in targets))) > 1:
             raise ConfigError("only one output can go to standard output: choose one of "
                               "YAML, --diff, --patch - and --report -")
-        results: list[FileResult] = []
         keep_texts = patch is not None or kustomize_dir is not None or values_overlay is not None \
             or needs_texts(targets)
+        # Without outputs that need the texts, finished results wait on disk for the summary
+        # and the reports: memory stays flat however many files there are.
+        results: list[FileResult] | ResultLog = [] if keep_texts else ResultLog()
         yaml = _YamlOut() if yaml_out else None
         colored = diff and use_color(color, sys.stdout)
         written = 0
@@ -433,7 +443,10 @@ def convert(
         if values_overlay is not None:
             note = write_overlay(results, values_overlay, quiet)
             written = f"{written}; {note}" if written and note else written or note
-        empty = report_empty(paths, results)
+        # A shard may hold none of a directory's files: the directory is empty only if no
+        # shard has any.
+        empty = report_empty(paths, (r.path for r in results) if part is None else
+                             (_display(i) for i in discover(paths, output, external_links)))
         if not quiet:
             files = [str(path) for path, _ in targets if str(path) != STDOUT]
             write_err(findings_list.render(results, verbose, reports=files))
