@@ -14,3 +14,10 @@ class ChartInput:
     path: Path
     relative: str
     """Where ``--output`` writes its rendered, converted manifests."""
+
+
+def is_chart(path: Path) -> bool:
+    """A chart directory (``Chart.yaml``) or a packaged chart (``.tgz``)."""
+    if path.is_dir():
+        return (path / "Chart.yaml").is_file()
+    return path.is_file() and path.name.endswith((".tgz", ".tar.gz"))

@@ -63,13 +63,6 @@ class Engine(Protocol):
         ...
 
 
-def is_chart(path: Path) -> bool:
-    """A chart directory (``Chart.yaml``) or a packaged chart (``.tgz``)."""
-    if path.is_dir():
-        return (path / "Chart.yaml").is_file()
-    return path.is_file() and path.name.endswith((".tgz", ".tar.gz"))
-
-
 def find_engine(chart: str) -> Engine:
     """The engine to use: ``helm`` on PATH, else the SDK; an InputError naming both if none."""
     wanted = os.environ.get(ENGINE_VARIABLE, "auto").strip().lower() or "auto"

@@ -23,15 +23,13 @@ from porter.engine.suppression import suppress
 from porter.errors import ConfigError, PorterError, WriteError
 from porter.outputs import (
     github,
-    report_html,
     report_json,
     report_jsonl,
-    report_markdown,
     report_text,
     sarif,
 )
 from porter.outputs.encoding import to_bytes
-from porter.outputs.readiness import RunInfo
+from porter.outputs.run_info import RunInfo
 from porter.running.writing import write_atomic
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
@@ -61,8 +59,20 @@ _EXTENSIONS = {".json": ReportFormat.json, ".jsonl": ReportFormat.jsonl,
 _RENDERERS = {ReportFormat.text: report_text.render, ReportFormat.json: report_json.render,
               ReportFormat.jsonl: report_jsonl.render, ReportFormat.sarif: sarif.render,
               ReportFormat.github: github.render}
-_READINESS = {ReportFormat.html: report_html.render, ReportFormat.markdown: report_markdown.render}
+_READINESS = (ReportFormat.html, ReportFormat.markdown)
 """Formats that show the whole run (they also need the run's facts and the converted texts)."""
+
+
+def _readiness_report(fmt: ReportFormat, results: Sequence[FileResult],
+                      run: RunInfo | None) -> str:
+    # Loaded only when asked for: the readiness renderers are a large part of start-up.
+    if fmt is ReportFormat.html:
+        from porter.outputs import report_html
+
+        return report_html.render(results, run)
+    from porter.outputs import report_markdown
+
+    return report_markdown.render(results, run)
 
 
 def report_targets(reports: Sequence[Path], formats: Sequence[ReportFormat]) \
@@ -127,7 +137,7 @@ def write_reports(results: Sequence[FileResult], targets: Iterable[tuple[Path, R
             data = to_bytes(sarif.render(results, root=root.as_posix(),
                                          cwd=Path.cwd().as_posix(), shard=shard))
         elif fmt in _READINESS:
-            data = to_bytes(_READINESS[fmt](results, run))
+            data = to_bytes(_readiness_report(fmt, results, run))
         else:
             data = to_bytes(_RENDERERS[fmt](results))
         if str(path) == STDOUT:

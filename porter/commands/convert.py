@@ -60,7 +60,6 @@ from porter.errors import ConfigError, PorterError, WriteError
 from porter.outputs import (
     findings_list,
     json_patch,
-    kustomize,
     runtime_class,
     stream,
     summary,
@@ -83,6 +82,8 @@ from porter.yamledit.textfile import SourceText
 
 
 def _write_overlay(results: list[FileResult], directory: Path, quiet: bool) -> str:
+    from porter.outputs import kustomize  # for this option only: not part of start-up
+
     overlay = kustomize.overlay(results, str(directory.resolve()), str(Path.cwd()),
                                 str(directory))
     save(directory / kustomize.FILE_NAME, to_bytes(overlay.text))

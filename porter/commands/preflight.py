@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -28,12 +28,16 @@ from porter.engine.results import FileResult
 from porter.errors import ConfigError, InputError, PorterError
 from porter.kube.windows_versions import DEFAULT_TARGET, target
 from porter.outputs import report_json, report_text, summary
-from porter.preflight.cluster import JsonFile, check, describe, read_json
 from porter.yamledit.textfile import decode
+
+if TYPE_CHECKING:
+    from porter.preflight.cluster import JsonFile
 
 
 def _read(path: Path, results: list[FileResult]) -> JsonFile | None:
     """Read one JSON file into a result of its own; bad input becomes the result's error."""
+    from porter.preflight.cluster import read_json  # the feature loads with its command
+
     name = str(path)
     result = FileResult(path=name, original="", converted="")
     results.append(result)
@@ -91,6 +95,8 @@ def preflight(
         cluster_file = _read(cluster, results) if cluster is not None else None
         nodepools_file = _read(nodepools, results) if nodepools is not None else None
         if not any(result.errors for result in results):
+            from porter.preflight.cluster import check, describe
+
             try:
                 description = describe(cluster_file, nodepools_file)
             except PorterError as exc:

@@ -13,7 +13,6 @@ from porter.commands.conventions import PorterCommand, PorterGroup
 from porter.engine.registry import all_rules
 from porter.errors import ConfigError, InputError
 from porter.outputs.encoding import dumps, to_bytes
-from porter.outputs.report_merge import MergeError, kind, merge_json, merge_sarif
 
 app = typer.Typer(cls=PorterGroup, add_completion=False, no_args_is_help=True,
                   help="Work with porter's reports.")
@@ -42,6 +41,8 @@ def merge(
 ) -> None:
     """Merge the reports of a run split with --shard K/N (JSON or SARIF) into the report one
     run over all the files would have written."""
+    from porter.outputs.report_merge import MergeError, kind, merge_json, merge_sarif
+
     with guarded(debug):
         loaded = [(str(path), _load(path)) for path in reports]
         try:

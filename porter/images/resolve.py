@@ -9,16 +9,17 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from porter.images.cache import DEFAULT_TTL, FactsFile, user_cache_file
 from porter.images.credentials import Credentials
 from porter.images.facts import ImageFacts
 from porter.images.reference import ReferenceError, parse
-from porter.images.registry import Client, ClientSettings
+
+if TYPE_CHECKING:  # the HTTP client is loaded when an image is first looked up
+    from porter.images.registry import Client
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,8 @@ class Resolver:
 
     def client(self) -> Client:
         if self._client is None:
+            from porter.images.registry import Client, ClientSettings
+
             self._client = Client(ClientSettings(self.settings.timeout, self.settings.retries,
                                                  self.settings.insecure),
                                   Credentials(self.settings.docker_config), self._deadline)
@@ -118,6 +121,8 @@ class Resolver:
         distinct = list(dict.fromkeys(images))
         if not distinct:
             return
+        from concurrent.futures import ThreadPoolExecutor
+
         workers = max(1, min(self.settings.concurrency, len(distinct)))
         with ThreadPoolExecutor(max_workers=workers) as pool:
             list(pool.map(self.facts, distinct))

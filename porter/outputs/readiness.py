@@ -21,8 +21,8 @@ from porter.engine.transform import Rule
 from porter.errors import PorterError
 from porter.kube.resources import Resource
 from porter.kube.workloads import LIST_KINDS, is_workload
+from porter.outputs.run_info import RunInfo
 from porter.outputs.unified_diff import diff_path
-from porter.version import __version__
 
 KEPT_ON_LINUX = "kept-on-linux"
 NOT_LOOKED_AT = frozenset({"skipped", "not-examined"})
@@ -63,18 +63,6 @@ _MEANINGS = {
     Status.UNEXAMINED: "porter was told to, or cannot, look inside",
     Status.READY: "nothing to change",
 }
-
-
-@dataclass(frozen=True)
-class RunInfo:
-    """What the command line said: shown in the report's header."""
-
-    command: str = "convert"
-    inputs: tuple[str, ...] = ()
-    target_windows: str = "ltsc2022"
-    image_resolution: bool = False
-    fail_on: str = "error"
-    version: str = __version__
 
 
 @dataclass

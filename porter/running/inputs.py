@@ -8,8 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from porter.charts.inputs import ChartInput
-from porter.charts.render import is_chart
+from porter.charts.inputs import ChartInput, is_chart
 from porter.errors import InputError
 
 STDIN = "-"
@@ -110,3 +109,4 @@ def _directory_errors(errors: list[OSError], directory: str) -> Iterator[InputEr
         error = errors.pop(0)
         yield InputError(f"cannot read directory: {error.strerror}",
                          str(error.filename or directory))
+

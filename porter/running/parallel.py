@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import multiprocessing
 import os
 import signal
 from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection, wait
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from porter.engine.config import Config
 from porter.engine.pipeline import Pipeline
@@ -20,6 +18,9 @@ from porter.engine.results import FileResult
 from porter.errors import InputError
 from porter.running.convert_file import convert_input
 from porter.running.inputs import InputFile
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
 
 FORK_BYTES = 512 << 10
 """Below this much input (and with the default ``--jobs``) files are converted in the main
@@ -107,6 +108,8 @@ class _Worker:
 class _Pool:
     def __init__(self, config: Config, jobs: int) -> None:
         self.config = config
+        import multiprocessing  # loaded when workers are started, not at every start-up
+
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
         self.context = multiprocessing.get_context(method)
         self.workers = [self._start() for _ in range(jobs)]
@@ -166,6 +169,8 @@ def convert_in_workers(items: Sequence[InputFile], config: Config,
     memory) costs the file it was converting an error; the rest of its batches go to a new
     worker, and the run goes on.
     """
+    from multiprocessing.connection import wait
+
     sizes = input_bytes(items)
     todo: deque[list[tuple[int, InputFile]]] = deque(
         [(n, items[n]) for n in run] for run in batches(sizes, jobs))
