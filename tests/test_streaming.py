@@ -75,3 +75,30 @@ def test_the_json_report_rendered_in_pieces_is_byte_for_byte_the_whole_one():
             whole = json_module.dumps(report_json.report(subset, shard), indent=2,
                                       ensure_ascii=False) + "\n"
             assert "".join(report_json.chunks(subset, shard)) == whole
+
+
+def test_a_result_log_gives_back_every_result_in_order_each_time_it_is_read(tmp_path):
+    """The results a long run keeps on disk come back equal, in order, as often as a report
+    reads them, also while another read of them is under way."""
+    from porter import convert_paths
+    from porter.running.spill import ResultLog
+
+    for number, case in enumerate(("quickstart", "security-context", "volumes")):
+        (tmp_path / f"{number}.yaml").write_bytes((FIXTURES / case / "input.yaml").read_bytes())
+    (tmp_path / "bad.yaml").write_text("a: [\n")
+    results = list(convert_paths([tmp_path]))
+    for result in results:
+        result.release_text()
+    log = ResultLog()
+    for result in results:
+        log.append(result)
+    assert len(log) == len(results) == 4
+    assert sum(len(r.findings) for r in log) == sum(len(r.findings) for r in results) > 3
+    assert [r.path for r in log] == [r.path for r in results]
+    for kept, read in zip(results, log, strict=True):
+        assert read.findings == kept.findings
+        assert [str(e) for e in read.errors] == [str(e) for e in kept.errors]
+        assert (read.changed, read.status) == (kept.changed, kept.status)
+    pairs = [(a.path, b.path) for a in log for b in log]  # nested reads do not disturb
+    assert pairs == [(a.path, b.path) for a in results for b in results]
+    log.close()

@@ -9,6 +9,7 @@ options added later follow the same conventions without declaring anything.
 
 from __future__ import annotations
 
+import copy
 import sys
 from typing import Any
 
@@ -37,10 +38,14 @@ def _with_metavars(params: list[Any]) -> list[Any]:
         metavar = _metavar(param)
         if metavar is not None:
             param.metavar = metavar
-        if getattr(param, "param_type_name", "") == "argument" and \
-                hasattr(param, "display_type_rich"):
-            # typer's help table adds the Python type (``<list[str]>``) beside arguments
-            param.display_type_rich = lambda ctx: None
+        if getattr(param, "param_type_name", "") == "argument":
+            # typer's help table adds the type (``<list[str]>``, ``<str>``) beside arguments:
+            # typer 0.29 through display_type_rich, earlier ones through the type's metavar
+            if hasattr(param, "display_type_rich"):
+                param.display_type_rich = lambda ctx: None
+            if hasattr(param, "type") and not getattr(param.type, "choices", None):
+                param.type = copy.copy(param.type)
+                param.type.get_metavar = lambda *args, **kwargs: ""
     return params
 
 

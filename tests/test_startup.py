@@ -1,0 +1,51 @@
+"""Start-up: ``porter convert FILE`` loads what converting a file needs, not the machinery of
+options it was not given (how long start-up takes is measured by ``bench/run.py`` (c))."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from conftest import FIXTURES
+
+LOADED_ON_DEMAND = (
+    "pydantic",  # typer 0.29's option adapters (pyproject pins typer below it)
+    "jsonschema",  # chart values schemas: --values-overlay
+    "http.client", "ssl", "porter.images.registry", "concurrent.futures",  # --resolve-images
+    "multiprocessing",  # worker processes: large inputs or --jobs
+    "porter.outputs.readiness", "porter.outputs.report_html",
+    "porter.outputs.report_markdown",  # --report x.html / x.md
+    "porter.charts.overlay", "porter.outputs.values_overlay",  # --values-overlay
+    "porter.outputs.kustomize",  # --kustomize
+    "porter.preflight.cluster",  # porter preflight
+    "porter.outputs.report_merge",  # porter report merge
+)
+
+_PROBE = """
+import atexit, json, sys
+atexit.register(lambda: print(json.dumps(sorted(sys.modules)), file=sys.__stderr__))
+sys.argv = ["porter", *sys.argv[1:]]
+from porter.entry import main
+main()
+"""
+
+
+def _loaded(*args: str) -> set[str]:
+    run = subprocess.run([sys.executable, "-c", _PROBE, *args], capture_output=True,
+                         text=True, timeout=120, check=False)
+    assert run.returncode in (0, 1), run.stderr
+    return set(json.loads(run.stderr.strip().splitlines()[-1]))
+
+
+def test_converting_a_file_loads_nothing_its_options_do_not_need():
+    loaded = _loaded("convert", str(FIXTURES / "quickstart" / "input.yaml"), "-q")
+    assert "porter.engine.pipeline" in loaded  # the probe sees the conversion's modules
+    assert sorted(name for name in LOADED_ON_DEMAND if name in loaded) == []
+
+
+def test_the_options_load_their_machinery(tmp_path):
+    """The other side: each lazily loaded part is there when its option asks for it."""
+    loaded = _loaded("convert", str(FIXTURES / "quickstart" / "input.yaml"), "-q",
+                     "--report", str(tmp_path / "r.html"), "--kustomize", str(tmp_path / "k"))
+    assert {"porter.outputs.report_html", "porter.outputs.kustomize"} <= loaded
