@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 from conftest import FIXTURES
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from porter.cli import app
@@ -1001,29 +1003,33 @@ def test_a_bad_document_costs_only_itself(tmp_path, shape, entry, converted_alon
     assert [first, last] == alone and "kubernetes.io/os: windows" in first
 
 
-def _item(document: str, index: int) -> str:
-    """``document`` as an item of a block ``items:`` list, with kpt's annotations."""
-    if document.startswith("{"):
+def _item(document: str, index: int | None) -> str:
+    """``document`` as an item of a block ``items:`` list, with kpt's annotations naming
+    file ``index`` (none for None)."""
+    if index is None:
+        annotated = document
+    elif document.startswith("{"):
         return document.replace('"metadata": {', '"metadata": {"annotations": '
                                 f'{{"config.kubernetes.io/path": "doc{index}.json", '
                                 f'"config.kubernetes.io/index": "0"}}, ', 1).rstrip("\n")
-    annotated = document.replace("metadata:\n", "metadata:\n  annotations:\n"
-                                 f"    config.kubernetes.io/path: doc{index}.yaml\n"
-                                 "    config.kubernetes.io/index: '0'\n", 1)
-    annotated = annotated.replace("metadata: {", "metadata: {annotations: {config.kubernetes"
-                                  f".io/path: doc{index}.yaml, config.kubernetes.io/index: "
-                                  "'0'}, ", 1)
+    else:
+        annotated = document.replace("metadata:\n", "metadata:\n  annotations:\n"
+                                     f"    config.kubernetes.io/path: doc{index}.yaml\n"
+                                     "    config.kubernetes.io/index: '0'\n", 1)
+        annotated = annotated.replace("metadata: {", "metadata: {annotations: {config."
+                                      f"kubernetes.io/path: doc{index}.yaml, config."
+                                      "kubernetes.io/index: '0'}, ", 1)
     return "".join(("- " if n == 0 else "  ") + line + "\n"
                    for n, line in enumerate(annotated.splitlines()))
 
 
-def _resource_list_of(documents: dict[int, str]) -> str:
+def _resource_list_of(documents: dict[int, str], annotate: bool = True) -> str:
     """A ResourceList of ``documents`` (by the index in their annotated file names)."""
     if next(iter(documents.values())).startswith("{"):
         return ('{"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList", "items": [\n'
                 + ",\n".join(_item(d, n) for n, d in documents.items()) + "\n]}\n")
     return ("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n"
-            + "".join(_item(d, n) for n, d in documents.items())
+            + "".join(_item(d, n if annotate else None) for n, d in documents.items())
             + "functionConfig:\n  apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: p}\n"
             "  data: {fail-on: never}\n")
 
@@ -1064,3 +1070,67 @@ def test_a_bad_item_costs_only_itself_in_krm(shape):
     assert error["file"] == {"path": f"doc1.{'json' if bad.startswith('{') else 'yaml'}",
                              "index": 0}
     assert error["resourceRef"]["kind"] == "Pod"
+
+
+def _good_files() -> list[str]:
+    """Fixture inputs that convert without an error of their own, and may be followed or
+    preceded by another document (no directive)."""
+    from porter.engine.pipeline import Pipeline
+    found = []
+    for path in sorted(FIXTURES.glob("*/input.yaml")):
+        text = path.read_text(encoding="utf-8-sig")
+        text = text if text.endswith("\n") else text + "\n"
+        if "\n%" in "\n" + text or Pipeline().convert_text(text).errors:
+            continue
+        found.append(text)
+    return found
+
+
+GOOD_FILES = _good_files()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(good=st.sampled_from(GOOD_FILES), shape=st.sampled_from(sorted(BAD_SHAPES)),
+       bad_first=st.booleans())
+def test_a_good_file_next_to_a_bad_document_converts_as_it_does_alone(good, shape, bad_first):
+    from porter.engine.pipeline import Pipeline
+    bad = BAD_SHAPES[shape][0]
+    pipeline = Pipeline()
+    alone = pipeline.convert_text(good, "f.yaml").converted
+    text = bad + "---\n" + good if bad_first else good + "---\n" + bad
+    result = pipeline.convert_text(text, "f.yaml")
+    assert [e.message for e in result.errors] == [BAD_SHAPES[shape][2]]
+    assert result.converted == (bad + "---\n" + alone if bad_first else alone + "---\n" + bad)
+
+
+def _items_of(good: str) -> list[str]:
+    """The documents of ``good`` as block YAML (each an item for a ResourceList)."""
+    import yaml
+
+    from porter.yamledit.plaindata import build
+    documents = [build(raw.root, "-")[0] for raw in compose(good, "-")]
+    return [yaml.safe_dump(d, sort_keys=False) for d in documents
+            if isinstance(d, dict) and isinstance(d.get("metadata"), dict)]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(good=st.sampled_from([g for g in GOOD_FILES if _items_of(g)]),
+       shape=st.sampled_from(sorted(s for s in BAD_SHAPES if not s.startswith("json"))),
+       data=st.data())
+def test_krm_items_next_to_a_bad_item_convert_as_they_do_alone(good, shape, data):
+    from porter.krm.function import run
+    from porter.yamledit.reading import load_list
+    items = dict(enumerate(_items_of(good)))
+    at = data.draw(st.integers(0, len(items)), label="where the bad item goes")
+    mixed = {n + (n >= at): item for n, item in items.items()} | {at: BAD_SHAPES[shape][0]}
+    alone, _ = run(_resource_list_of({n + (n >= at): item for n, item in items.items()},
+                                     annotate=False))
+    outcome, _ = run(_resource_list_of(dict(sorted(mixed.items())), annotate=False))
+    assert [e.message for e in outcome.errors] == [BAD_SHAPES[shape][2]]
+    got, expected = load_list(outcome.text, "-"), load_list(alone.text, "-")
+    assert [i.data for n, i in enumerate(got.items) if n != at] == \
+        [i.data for i in expected.items]
+    assert got.items[at].error is not None
+    results = got.data["results"]
+    assert [r for r in results if "left unchanged" not in r["message"]] == \
+        expected.data["results"]

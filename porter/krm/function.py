@@ -138,8 +138,8 @@ def _convert_item(text: str, index: int, item: ListItem, pipeline: Pipeline,
         # Read alone the item is not what it is in the list: it uses an anchor defined
         # elsewhere in the ResourceList. It stays as it is, and says so.
         first = result.errors[0]
-        error = InputError(f"item {index} cannot be converted on its own ({first.message}); "
-                           "it was left unchanged", NAME,
+        error = InputError(f"item {index} cannot be read on its own, as porter converts "
+                           f"items ({first.message}: an anchor defined outside the item?)", NAME,
                            (first.line or 1) + node.start_mark.line, first.column or 1)
         outcome.errors.append(error)
         results.append(_unread_result(node, error))
