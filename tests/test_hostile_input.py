@@ -1134,3 +1134,34 @@ def test_krm_items_next_to_a_bad_item_convert_as_they_do_alone(good, shape, data
     results = got.data["results"]
     assert [r for r in results if "left unchanged" not in r["message"]] == \
         expected.data["results"]
+
+
+def _nested(shape: str, levels: int) -> str:
+    """A Pod whose data nests ``levels`` deep (the root is level 0), in three layouts."""
+    tail = "  containers:\n  - name: c\n    image: example.com/c:1-ltsc2022\n"
+    if shape == "flow-lists":
+        return f"{POD[:POD.index('spec:')]}spec:\n  x: {'[' * (levels - 1)}{']' * (levels - 1)}\n" \
+            + tail
+    if shape == "block-mappings":
+        return POD[:POD.index("spec:")] + "spec:\n  x:\n" + "".join(
+            " " * (k + 3) + f"k{k}:\n" for k in range(levels - 2)) + tail
+    return POD[:POD.index("spec:")].replace("  name: web\n", "  name: web\n  labels:\n"
+                                            f"    x: {'{a: ' * (levels - 3)}1"
+                                            f"{'}' * (levels - 3)}\n") + "spec:\n" + tail
+
+
+@pytest.mark.parametrize("shape", ["flow-lists", "block-mappings", "flow-mappings"])
+def test_nesting_up_to_the_limit_converts_and_one_level_more_is_refused(tmp_path, shape):
+    """Data as deep as the reader allows goes through every step (diffing, the read-back
+    check, KRM) without a RecursionError; one level deeper is bad input."""
+    deepest, too_deep = _nested(shape, MAX_DEPTH), _nested(shape, MAX_DEPTH + 1)
+    for text, status in ((deepest, 0), (too_deep, 2)):
+        (tmp_path / "deep.yaml").write_text(text)
+        done = _porter("convert", "deep.yaml", "-o", "out", "-q", cwd=tmp_path)
+        assert done.returncode == status, done.stderr
+        assert ("kubernetes.io/os: windows" in (tmp_path / "out" / "deep.yaml").read_text()) \
+            == (status == 0)
+        krm = _porter("krm", "-q", stdin=_resource_list_of({0: text, 1: GOOD_POD}).encode())
+        assert krm.returncode == status, krm.stderr
+        assert krm.stdout.decode().count("kubernetes.io/os: windows") == 2 - status // 2
+    assert "nests deeper than 400 levels" in done.stderr.decode()
