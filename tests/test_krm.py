@@ -171,3 +171,14 @@ def test_an_item_using_another_item_s_anchor_is_left_alone_and_said():
     assert out["items"][0]["spec"]["os"] == {"name": "windows"}
     assert "os" not in out["items"][1]["spec"]
     assert [r["severity"] for r in out["results"] if "item 1" in r["message"]] == ["error"]
+
+
+def test_a_bad_item_is_one_located_line_and_counted_in_the_summary():
+    text = RESOURCE_LIST.replace("    - port: 80\n", "    - port: " + "9" * 5000 + "\n")
+    result = invoke(text)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "<stdin>:13:13: error: integer of 5,000 characters: more digits than porter reads "
+        "(4,300, Python's limit)",
+        "porter krm: 1 item converted, 1 not read (bad input); 1 error, 0 warnings, 1 info"]
+    assert "9" * 5000 in result.stdout
