@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 from conftest import FIXTURES
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from porter.cli import app
@@ -732,22 +734,23 @@ def _resource_list(function_config: str, items: str = "") -> str:
             f"\"items\": [{items}], \"functionConfig\": {function_config}}}\n")
 
 
-def test_krm_alias_bombs_and_deep_nesting_are_refused(tmp_path):
-    """A ResourceList starting with ``{`` is still YAML (flow style, aliases allowed)."""
+def test_krm_alias_bombs_in_the_function_config_are_refused(tmp_path):
+    """A ResourceList starting with ``{`` is still YAML (flow style, aliases allowed). Without
+    its configuration the function cannot run: the whole list is refused (a bad item costs
+    only itself: see test_a_bad_item_costs_only_itself_in_krm)."""
     flow_bomb = "{\"kind\": \"ConfigMap\", \"data\": {\"l0\": &l0 [a, a, a, a, a, a, a, a, a], " + \
         ", ".join(f"\"l{n}\": &l{n} [" + ", ".join([f"*l{n - 1}"] * 9) + "]"
                   for n in range(1, 10)) + "}}"
     deep = "[" * 900 + "]" * 900
-    pod = ("{\"apiVersion\": \"v1\", \"kind\": \"Pod\", \"metadata\": {\"name\": \"p\", "
-           "\"annotations\": {\"n\": %s}}, \"spec\": {\"containers\": [{\"name\": \"c\", "
-           "\"image\": \"nginx\"}]}}")
     cases = {
         "functionConfig bomb": _resource_list(flow_bomb),
         "spec bomb": _resource_list("{\"kind\": \"Porter\", \"spec\": {\"options\": "
                                     + flow_bomb[len("{\"kind\": \"ConfigMap\", \"data\": "):]
                                     + "}"),
-        "deep item": _resource_list("{}", pod % deep),
-        "big integer": _resource_list("{}", pod % ("9" * 5000)),
+        "deep functionConfig": _resource_list("{\"kind\": \"ConfigMap\", \"data\": "
+                                              f"{{\"fail-on\": {deep}}}}}"),
+        "big integer in spec": _resource_list("{\"kind\": \"Porter\", \"spec\": "
+                                              f"{{\"fail-on\": {'9' * 5000}}}}}"),
     }
     for name, text in cases.items():
         started = time.monotonic()
@@ -896,3 +899,287 @@ def test_rendered_charts_and_chart_metadata_are_read_bounded(tmp_path):
     (tmp_path / "Chart.yaml").write_text("name: c\n" + _bomb("dependencies"))
     assert _subchart_directory(tmp_path, "sub") is None
     assert time.monotonic() - started < 10
+
+
+# -- one bad document costs only itself: convert (file, stdin), post-render, krm ------------
+
+JSON_POD = ('{\n  "apiVersion": "v1",\n  "kind": "Pod",\n  "metadata": {"name": "json"},\n'
+            '  "spec": {\n    "containers": [\n      {"name": "c", "image": '
+            '"example.com/c:1-ltsc2022",\n       "securityContext": {"runAsUser": 1000}}\n'
+            '    ]\n  }\n}\n')
+DIGITS = "9" * 5000
+LIBYAML_DEPTH = "invalid YAML: exceeded maximum nesting depth (while increasing "
+DEEP = "[" * 900 + "]" * 900
+BAD_SHAPES = {
+    # name -> (a bad document, the text its error points into, the message)
+    "big-integer": (POD.replace("runAsUser: 1000", "runAsUser: " + DIGITS), DIGITS,
+                    "integer of 5,000 characters: more digits than porter reads (4,300, "
+                    "Python's limit)"),
+    "big-negative-integer": (POD.replace("runAsUser: 1000", "runAsUser: -" + DIGITS),
+                             "-" + DIGITS, "integer of 5,001 characters: more digits than "
+                             "porter reads (4,300, Python's limit)"),
+    "big-hex-integer": (POD.replace("runAsUser: 1000", "runAsUser: 0x" + "f" * 4000),
+                        "0x" + "f" * 4000, "integer of 4,002 characters: larger than porter "
+                        "reads (4,300 decimal digits, Python's limit)"),
+    "tagged-quoted-integer": (POD.replace("runAsUser: 1000", f"runAsUser: !!int '{DIGITS}'"),
+                              f"!!int '{DIGITS}'", "integer of 5,000 characters: more digits "
+                              "than porter reads (4,300, Python's limit)"),
+    "big-integer-in-flow": (
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: flow}\nspec: {containers: [{name: c, "
+        f"image: example.com/c:1-ltsc2022, securityContext: {{runAsUser: {DIGITS}}}}}]}}\n",
+        DIGITS, "integer of 5,000 characters: more digits than porter reads (4,300, "
+        "Python's limit)"),
+    "deep-flow": (POD.replace("spec:\n", "spec:\n  x: " + DEEP + "\n"), DEEP,
+                  "document nests deeper than 400 levels"),
+    "deep-block": (POD.replace("spec:\n", "spec:\n  x:\n" + "".join(
+        " " * (depth + 3) + f"k{depth}:\n" for depth in range(900)), 1), "k399:",
+                   "document nests deeper than 400 levels"),
+    "json-big-integer": (JSON_POD.replace("1000", DIGITS), DIGITS,
+                         "integer of 5,000 characters: more digits than porter reads (4,300, "
+                         "Python's limit)"),
+    "json-deep": (JSON_POD.replace("1000", DEEP), DEEP, "document nests deeper than 400 levels"),
+    # Deeper than libyaml goes (1,000 levels): refused while parsing, for that document only.
+    "deeper-than-libyaml-flow": (POD.replace("spec:\n", "spec:\n  x: " + "[" * 2000 + "]" * 2000
+                                             + "\n"), "[" * 1000, LIBYAML_DEPTH + "flow level "
+                                 "at line {line})"),
+    "deeper-than-libyaml-block": (POD.replace("spec:\n", "spec:\n  x:\n" + "".join(
+        " " * (depth + 3) + f"k{depth}:\n" for depth in range(1200)), 1), "k997:",
+                                  LIBYAML_DEPTH + "block level at line {line})"),
+}
+WHOLE_RESOURCE_LIST = {"deeper-than-libyaml-flow", "deeper-than-libyaml-block"}
+"""Shapes that libyaml refuses: in a ResourceList (one YAML document) nothing can be read."""
+GOOD_POD = POD.replace("name: web\nspec", "name: good\nspec")
+
+
+def _located(text: str, marker: str) -> tuple[int, int, int]:
+    """Line of the first ``marker`` in ``text``, and the columns it spans (1-based)."""
+    at = text.index(marker)
+    line_start = text.rfind("\n", 0, at) + 1
+    return text.count("\n", 0, at) + 1, at - line_start + 1, at - line_start + len(marker) + 1
+
+
+def _check_error_line(stderr: bytes, name: str, text: str, shape: str) -> None:
+    """Exactly one line: ``name:line:col: error: message``, pointing into the bad text."""
+    _, marker, message = BAD_SHAPES[shape]
+    [line] = stderr.decode().splitlines()
+    match = ERROR_LINE.match(line)
+    assert match, line
+    expected, first, last = _located(text, marker)
+    assert (match["file"], match["message"]) == (name, message.format(line=expected)), line
+    assert int(match["line"]) == expected, line
+    assert first <= int(match["column"]) <= last, line
+
+
+def _stream(bad: str) -> tuple[str, str]:
+    """A good Pod, the bad document, a good Pod; and the same two Pods without it."""
+    return GOOD_POD + "---\n" + bad + "---\n" + GOOD_POD, GOOD_POD + "---\n" + GOOD_POD
+
+
+def _documents(text: str) -> list[str]:
+    return text.split("---\n")
+
+
+@pytest.fixture(scope="module")
+def converted_alone() -> dict[str, bytes]:
+    """What each entry point makes of the good documents alone."""
+    _, good = _stream("")
+    return {"convert": _porter("convert", "-", "-q", stdin=good.encode()).stdout,
+            "post-render": _porter("post-render", "-q", "--fail-on", "never",
+                                   stdin=good.encode()).stdout}
+
+
+@pytest.mark.parametrize("entry", ["convert-file", "convert-stdin", "post-render"])
+@pytest.mark.parametrize("shape", sorted(BAD_SHAPES))
+def test_a_bad_document_costs_only_itself(tmp_path, shape, entry, converted_alone):
+    bad = BAD_SHAPES[shape][0]
+    text, _ = _stream(bad)
+    if entry == "convert-file":
+        (tmp_path / "in.yaml").write_text(text)
+        done = _porter("convert", "in.yaml", "-o", "out", "-q", cwd=tmp_path)
+        name, out = "in.yaml", (tmp_path / "out" / "in.yaml").read_bytes()
+        assert (tmp_path / "in.yaml").read_text() == text
+        assert done.stdout == b""
+    else:
+        command = ["convert", "-"] if entry == "convert-stdin" else ["post-render"]
+        done = _porter(*command, "-q", "--fail-on", "never", stdin=text.encode())
+        name, out = "<stdin>", done.stdout
+    assert done.returncode == 2, done.stderr
+    assert b"Traceback" not in done.stderr
+    _check_error_line(done.stderr, name, text, shape)
+    alone = _documents(converted_alone["post-render" if entry == "post-render" else "convert"]
+                       .decode())
+    first, kept, last = _documents(out.decode())
+    assert kept == bad  # byte for byte
+    assert [first, last] == alone and "kubernetes.io/os: windows" in first
+
+
+def _item(document: str, index: int | None) -> str:
+    """``document`` as an item of a block ``items:`` list, with kpt's annotations naming
+    file ``index`` (none for None)."""
+    if index is None:
+        annotated = document
+    elif document.startswith("{"):
+        return document.replace('"metadata": {', '"metadata": {"annotations": '
+                                f'{{"config.kubernetes.io/path": "doc{index}.json", '
+                                f'"config.kubernetes.io/index": "0"}}, ', 1).rstrip("\n")
+    else:
+        annotated = document.replace("metadata:\n", "metadata:\n  annotations:\n"
+                                     f"    config.kubernetes.io/path: doc{index}.yaml\n"
+                                     "    config.kubernetes.io/index: '0'\n", 1)
+        annotated = annotated.replace("metadata: {", "metadata: {annotations: {config."
+                                      f"kubernetes.io/path: doc{index}.yaml, config."
+                                      "kubernetes.io/index: '0'}, ", 1)
+    return "".join(("- " if n == 0 else "  ") + line + "\n"
+                   for n, line in enumerate(annotated.splitlines()))
+
+
+def _resource_list_of(documents: dict[int, str], annotate: bool = True) -> str:
+    """A ResourceList of ``documents`` (by the index in their annotated file names)."""
+    if next(iter(documents.values())).startswith("{"):
+        return ('{"apiVersion": "config.kubernetes.io/v1", "kind": "ResourceList", "items": [\n'
+                + ",\n".join(_item(d, n) for n, d in documents.items()) + "\n]}\n")
+    return ("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n"
+            + "".join(_item(d, n if annotate else None) for n, d in documents.items())
+            + "functionConfig:\n  apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: p}\n"
+            "  data: {fail-on: never}\n")
+
+
+def _read_items(text: str) -> list:
+    from porter.yamledit.reading import load_list
+    listing = load_list(text, "<stdout>")
+    return [item.error.message if item.error else item.data for item in listing.items]
+
+
+@pytest.mark.parametrize("shape", sorted(BAD_SHAPES))
+def test_a_bad_item_costs_only_itself_in_krm(shape):
+    """The KRM spec's way: the bad item stays as it was, with an ``error`` result naming
+    its file; the other items are converted as they are without it; exit status 2."""
+    bad, _, message = BAD_SHAPES[shape]
+    good = JSON_POD if bad.startswith("{") else GOOD_POD
+    text = _resource_list_of({0: good, 1: bad, 2: good})
+    done = _porter("krm", "-q", stdin=text.encode())
+    assert done.returncode == 2, done.stderr
+    if shape in WHOLE_RESOURCE_LIST:
+        [line] = done.stderr.decode().splitlines()
+        assert line.startswith("<stdin>:") and "error: invalid ResourceList: invalid YAML: " \
+            "exceeded maximum nesting depth" in line, line
+        assert done.stdout == b""
+        return
+    _check_error_line(done.stderr, "<stdin>", text, shape)
+    out = done.stdout.decode()
+    bad_text = _item(bad, 1)
+    bad_text = bad_text[2:].rstrip("\n") if not bad.startswith("{") else bad_text
+    assert bad_text in out  # the bad item byte for byte
+    alone = _porter("krm", "-q", stdin=_resource_list_of({0: good, 2: good}).encode())
+    assert alone.returncode in (0, 1), alone.stderr
+    first, unread, last = _read_items(out)
+    assert unread == message
+    assert [first, last] == _read_items(alone.stdout.decode())
+    assert first["spec"]["os"] == {"name": "windows"}
+    from porter.yamledit.reading import load_list
+    results = load_list(out, "<stdout>").data["results"]  # what Python's json cannot read
+    [error] = [r for r in results if r["severity"] == "error"]
+    assert [r for r in results if r is not error] == \
+        load_list(alone.stdout.decode(), "<stdout>").data["results"]
+    assert error["message"].startswith(message + " (line ")
+    assert error["message"].endswith("of the ResourceList); the item was left unchanged")
+    assert error["file"] == {"path": f"doc1.{'json' if bad.startswith('{') else 'yaml'}",
+                             "index": 0}
+    assert error["resourceRef"]["kind"] == "Pod"
+
+
+def _good_files() -> list[str]:
+    """Fixture inputs that convert without an error of their own, and may be followed or
+    preceded by another document (no directive)."""
+    from porter.engine.pipeline import Pipeline
+    found = []
+    for path in sorted(FIXTURES.glob("*/input.yaml")):
+        text = path.read_text(encoding="utf-8-sig")
+        text = text if text.endswith("\n") else text + "\n"
+        if "\n%" in "\n" + text or Pipeline().convert_text(text).errors:
+            continue
+        found.append(text)
+    return found
+
+
+GOOD_FILES = _good_files()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(good=st.sampled_from(GOOD_FILES), shape=st.sampled_from(sorted(BAD_SHAPES)),
+       bad_first=st.booleans())
+def test_a_good_file_next_to_a_bad_document_converts_as_it_does_alone(good, shape, bad_first):
+    from porter.engine.pipeline import Pipeline
+    bad = BAD_SHAPES[shape][0]
+    pipeline = Pipeline()
+    alone = pipeline.convert_text(good, "f.yaml").converted
+    text = bad + "---\n" + good if bad_first else good + "---\n" + bad
+    result = pipeline.convert_text(text, "f.yaml")
+    [error] = result.errors
+    assert error.message == BAD_SHAPES[shape][2].format(line=error.line)
+    assert result.converted == (bad + "---\n" + alone if bad_first else alone + "---\n" + bad)
+
+
+def _items_of(good: str) -> list[str]:
+    """The documents of ``good`` as block YAML (each an item for a ResourceList)."""
+    import yaml
+
+    from porter.yamledit.plaindata import build
+    documents = [build(raw.root, "-")[0] for raw in compose(good, "-")]
+    return [yaml.safe_dump(d, sort_keys=False) for d in documents
+            if isinstance(d, dict) and isinstance(d.get("metadata"), dict)]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(good=st.sampled_from([g for g in GOOD_FILES if _items_of(g)]),
+       shape=st.sampled_from(sorted(s for s in BAD_SHAPES if not s.startswith("json")
+                                    and s not in WHOLE_RESOURCE_LIST)),
+       data=st.data())
+def test_krm_items_next_to_a_bad_item_convert_as_they_do_alone(good, shape, data):
+    from porter.krm.function import run
+    from porter.yamledit.reading import load_list
+    items = dict(enumerate(_items_of(good)))
+    at = data.draw(st.integers(0, len(items)), label="where the bad item goes")
+    mixed = {n + (n >= at): item for n, item in items.items()} | {at: BAD_SHAPES[shape][0]}
+    alone, _ = run(_resource_list_of({n + (n >= at): item for n, item in items.items()},
+                                     annotate=False))
+    outcome, _ = run(_resource_list_of(dict(sorted(mixed.items())), annotate=False))
+    assert [e.message for e in outcome.errors] == [BAD_SHAPES[shape][2]]
+    got, expected = load_list(outcome.text, "-"), load_list(alone.text, "-")
+    assert [i.data for n, i in enumerate(got.items) if n != at] == \
+        [i.data for i in expected.items]
+    assert got.items[at].error is not None
+    results = got.data["results"]
+    assert [r for r in results if "left unchanged" not in r["message"]] == \
+        expected.data["results"]
+
+
+def _nested(shape: str, levels: int) -> str:
+    """A Pod whose data nests ``levels`` deep (the root is level 0), in three layouts."""
+    tail = "  containers:\n  - name: c\n    image: example.com/c:1-ltsc2022\n"
+    if shape == "flow-lists":
+        return f"{POD[:POD.index('spec:')]}spec:\n  x: {'[' * (levels - 1)}{']' * (levels - 1)}\n" \
+            + tail
+    if shape == "block-mappings":
+        return POD[:POD.index("spec:")] + "spec:\n  x:\n" + "".join(
+            " " * (k + 3) + f"k{k}:\n" for k in range(levels - 2)) + tail
+    return POD[:POD.index("spec:")].replace("  name: web\n", "  name: web\n  labels:\n"
+                                            f"    x: {'{a: ' * (levels - 3)}1"
+                                            f"{'}' * (levels - 3)}\n") + "spec:\n" + tail
+
+
+@pytest.mark.parametrize("shape", ["flow-lists", "block-mappings", "flow-mappings"])
+def test_nesting_up_to_the_limit_converts_and_one_level_more_is_refused(tmp_path, shape):
+    """Data as deep as the reader allows goes through every step (diffing, the read-back
+    check, KRM) without a RecursionError; one level deeper is bad input."""
+    deepest, too_deep = _nested(shape, MAX_DEPTH), _nested(shape, MAX_DEPTH + 1)
+    for text, status in ((deepest, 0), (too_deep, 2)):
+        (tmp_path / "deep.yaml").write_text(text)
+        done = _porter("convert", "deep.yaml", "-o", "out", "-q", cwd=tmp_path)
+        assert done.returncode == status, done.stderr
+        assert ("kubernetes.io/os: windows" in (tmp_path / "out" / "deep.yaml").read_text()) \
+            == (status == 0)
+        krm = _porter("krm", "-q", stdin=_resource_list_of({0: text, 1: GOOD_POD}).encode())
+        assert krm.returncode == status, krm.stderr
+        assert krm.stdout.decode().count("kubernetes.io/os: windows") == 2 - status // 2
+    assert "nests deeper than 400 levels" in done.stderr.decode()

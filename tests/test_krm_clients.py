@@ -113,3 +113,53 @@ def test_kpt_fails_on_an_error_finding(tmp_path):
     assert any(e["severity"] == "error" and e["tags"]["rule"] == "privileged-container"
                for e in entries), entries
     assert (package / "app.yaml").read_text() == before  # kpt writes nothing on failure
+
+
+@pytest.mark.skipif(KPT is None, reason="kpt is not installed")
+def test_kpt_shows_the_result_for_a_bad_item_and_the_rest_is_converted(tmp_path):
+    """A package file with a 5,000-digit integer: porter's ``error`` result for it names the
+    file, kpt shows it, and (the function exiting 2, a failure by the KRM spec) kpt writes
+    nothing. What kpt hands the function (``kpt fn source``) has the other items converted."""
+    package, script = _package(tmp_path, "quickstart")
+    bad = ("apiVersion: v1\nkind: Service\nmetadata:\n  name: big\nspec:\n  ports:\n"
+           f"  - port: {'9' * 5000}\n")
+    (package / "bad.yaml").write_text(bad)
+    before = {p.name: p.read_text() for p in package.iterdir()}
+    run = subprocess.run([KPT, "fn", "eval", str(package), "--exec", str(script),
+                          "--results-dir", str(tmp_path / "results"),
+                          "--truncate-output=false"], capture_output=True, text=True,
+                         timeout=300, check=False)
+    assert run.returncode != 0
+    message = "integer of 5,000 characters: more digits than porter reads (4,300, Python's limit)"
+    assert f"[error] v1/Service/big: {message}" in run.stdout + run.stderr
+    assert re.search(rf"<stdin>:\d+:13: error: {re.escape(message)}", run.stdout + run.stderr)
+    results = yaml.safe_load((tmp_path / "results" / "results.yaml").read_text())
+    [function] = results["items"]
+    assert function["exitCode"] == 2
+    [error] = [e for e in function["results"] if e["severity"] == "error"]
+    assert error["file"]["path"] == "bad.yaml"
+    assert error["resourceRef"] == {"apiVersion": "v1", "kind": "Service", "name": "big"}
+    assert {p.name: p.read_text() for p in package.iterdir()} == before
+    source = subprocess.run([KPT, "fn", "source", str(package)], capture_output=True,
+                            text=True, timeout=120, check=True).stdout
+    assert "9" * 5000 in source  # kpt passes the literal on as it is
+    done = subprocess.run([sys.executable, "-m", "porter", "krm", "-q"], input=source,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 2
+    assert f"  - port: {'9' * 5000}\n" in done.stdout  # the bad item as it was
+    from porter.yamledit.reading import load_list
+    converted = [item.data for item in load_list(done.stdout, "-").items if item.data]
+    expected = subprocess.run([sys.executable, "-m", "porter", "convert", "-q",
+                               str(FIXTURES / "quickstart" / "input.yaml")],
+                              capture_output=True, text=True, check=False).stdout
+    assert {(d["kind"], d["metadata"]["name"]): _without_kpt_annotations(d)
+            for d in converted} == _resources(expected)
+
+
+def _without_kpt_annotations(item: dict) -> dict:
+    annotations = item["metadata"].get("annotations", {})
+    for key in [k for k in annotations if "config.kubernetes.io/" in k]:
+        del annotations[key]
+    if not annotations:
+        item["metadata"].pop("annotations", None)
+    return item

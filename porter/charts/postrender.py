@@ -56,7 +56,9 @@ def from_helm3(text: str, ranges: list[SourceRange]) -> bool:
 
 def output(data: bytes, result: FileResult) -> bytes:
     """What goes to stdout: the converted manifests, or the input itself when it could not be
-    converted (a post-renderer must never hand Helm less than it got)."""
-    if result.source is None or result.errors:
+    read as text (a post-renderer must never hand Helm less than it got). A document porter
+    refuses (a 5,000-digit integer, nesting too deep) stays in the stream byte for byte, and
+    the others are converted, as ``porter convert`` writes them."""
+    if result.source is None:
         return data
     return result.converted_bytes()

@@ -39,10 +39,16 @@ def krm(
             raise typer.Exit(EXIT_INPUT) from None
         write_stdout(outcome.text.encode("utf-8"))
         sys.stdout.flush()
+        for error in outcome.errors:  # each also an error result in the ResourceList
+            err(str(error))
         if not quiet:
             counts = {s: sum(f.severity.value == s for f in outcome.findings)
                       for s in ("error", "warning", "info")}
-            err(f"porter krm: {outcome.changed} item{'s' * (outcome.changed != 1)} converted; "
+            unread = len(outcome.errors)
+            err(f"porter krm: {outcome.changed} item{'s' * (outcome.changed != 1)} converted"
+                + (f", {unread} not read (bad input)" if unread else "") + "; "
                 + ", ".join(f"{n} {s}{'s' * (n != 1)}" for s, n in counts.items()))
+        if outcome.errors:
+            raise typer.Exit(EXIT_INPUT)
         failed = any(config.fails(f.severity) for f in outcome.findings)
         raise typer.Exit(EXIT_FINDINGS if failed else EXIT_OK)

@@ -59,7 +59,9 @@ class Pipeline:
                 out.append(self._convert_segment(chunk, piece, name, result, budget))
                 continue
             out.append(chunk)
-            if piece.count and may_hold_pod_template(chunk):
+            if piece.error is not None:  # this document alone cannot be read
+                result.errors.append(piece.error)
+            elif piece.count and may_hold_pod_template(chunk):
                 self._look_for_pod_templates(chunk, piece, name, result, budget)
         result.converted = "".join(out)
         result.findings.sort(key=Finding.sort_key)

@@ -43,14 +43,24 @@ class Op:
 
 
 def same(a: Any, b: Any) -> bool:
-    """Equality that tells ``True`` from ``1`` and ``1.0`` from ``1``."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-    if isinstance(a, list):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
-    return a == b or (a != a and b != b)
+    """Equality that tells ``True`` from ``1`` and ``1.0`` from ``1``. Iterative: data may
+    nest as deep as the reader allows (400 levels), deeper than Python's recursion goes."""
+    pending = [(a, b)]
+    while pending:
+        a, b = pending.pop()
+        if type(a) is not type(b):
+            return False
+        if isinstance(a, dict):
+            if a.keys() != b.keys():
+                return False
+            pending.extend((a[k], b[k]) for k in a)
+        elif isinstance(a, list):
+            if len(a) != len(b):
+                return False
+            pending.extend(zip(a, b, strict=True))
+        elif not (a == b or (a != a and b != b)):
+            return False
+    return True
 
 
 def diff(old: Any, new: Any) -> list[Op]:

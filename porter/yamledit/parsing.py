@@ -85,6 +85,9 @@ class Segment:
     """How many documents the slice holds."""
     line: int = 0
     """How many lines of the file come before the slice."""
+    error: InputError | None = None
+    """Why a slice passed through unparsed could not be read (nesting deeper than libyaml
+    goes): an error for that document alone, the others are still read."""
 
 
 _CONTENT = re.compile(r"^[ \t]*[^ \t\r\n#]", re.MULTILINE)
@@ -238,11 +241,14 @@ def segments(text: str, name: str, kinds: Collection[str] | None = None) -> list
     the start of a line) and leaves unparsed only the slices :func:`certain_kind` proves are
     of another kind. Any doubt (invalid YAML, directives, templates, a bare document after
     ``...``, lone CR or Unicode line breaks, which the line tests here do not see) takes the
-    slow path: the whole file composed as one segment, with exact error messages.
+    slow path: the whole file composed as one segment, with exact error messages. Only a
+    slice nesting deeper than libyaml goes costs just itself: it comes back unparsed, with
+    its ``error``.
     """
-    if _slow_path(text) or not well_formed(text):
+    if _slow_path(text):
         documents = compose(text, name)
         return [Segment(0, len(text), documents, len(documents))]
+    checked = not well_formed(text)  # then each slice is checked on its own
     starts = _document_starts(text)
     result: list[Segment] = []
     index = 0
@@ -254,6 +260,15 @@ def segments(text: str, name: str, kinds: Collection[str] | None = None) -> list
         if _bare_document_after_end(chunk):
             documents = compose(text, name)
             return [Segment(0, len(text), documents, len(documents))]
+        if checked and expected and not well_formed(chunk):
+            too_deep = _too_deep(chunk, name, line)
+            if too_deep is None:  # any other error: the whole text, for its exact place
+                documents = compose(text, name)
+                return [Segment(0, len(text), documents, len(documents))]
+            result.append(Segment(start, end, None, expected, line, too_deep))
+            index += expected
+            line += chunk.count("\n")
+            continue
         kind = certain_kind(chunk) if expected and kinds is not None else UNKNOWN
         wanted = expected and (kind is UNKNOWN or kind in kinds)  # type: ignore[operator]
         if wanted or (expected and "*" in chunk and _ALIAS.search(chunk) and
@@ -275,7 +290,26 @@ def segments(text: str, name: str, kinds: Collection[str] | None = None) -> list
             result.append(Segment(start, end, None, expected, line))
         index += expected
         line += chunk.count("\n")  # the fast path has no other line break than LF, CRLF
+    if checked and not any(piece.error for piece in result):
+        # No slice alone fails, the whole text does: the whole text, as before.
+        documents = compose(text, name)
+        return [Segment(0, len(text), documents, len(documents))]
     return result
+
+
+_TOO_DEEP = "exceeded maximum nesting depth"
+"""libyaml's own bound on nesting (1,000 levels)."""
+
+
+def _too_deep(chunk: str, name: str, line: int) -> InputError | None:
+    """The error of a slice that nests deeper than libyaml goes, placed in the file (the
+    slice starts ``line`` lines into it); None for any other error."""
+    try:
+        compose("\n" * line + chunk, name)  # blank lines first: every line it names is right
+    except InputError as exc:
+        if _TOO_DEEP in exc.message:
+            return exc
+    return None
 
 
 def compose(text: str, name: str, templates: bool = True) -> list[RawDocument]:

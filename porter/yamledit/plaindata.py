@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,14 +64,26 @@ def resolve_plain(value: str) -> Any:
     return value
 
 
+MAX_INT_DIGITS = sys.get_int_max_str_digits() or 4300
+"""Python converts integers of at most this many decimal digits to and from text."""
+_INT_LIMIT = 10 ** MAX_INT_DIGITS
+
+
 def _scalar(node: ScalarNode, name: str = "-", where: tuple[int, int] = (1, 1)) -> Any:
     try:
-        return _scalar_value(node, name, where)
+        value = _scalar_value(node, name, where)
     except ValueError as exc:  # Python refuses to convert integers of more than 4,300 digits
         if "digits" not in str(exc):
             raise
         raise InputError(f"integer of {len(node.value):,} characters: more digits than porter "
-                         "reads (4,300, Python's limit)", name, *where) from None
+                         f"reads ({MAX_INT_DIGITS:,}, Python's limit)", name, *where) from None
+    if isinstance(value, int) and not -_INT_LIMIT < value < _INT_LIMIT:
+        # Hexadecimal, octal and binary text converts at any length, but the number could
+        # never be written back or put in a message (str() refuses it).
+        raise InputError(f"integer of {len(node.value):,} characters: larger than porter "
+                         f"reads ({MAX_INT_DIGITS:,} decimal digits, Python's limit)", name,
+                         *where)
+    return value
 
 
 def _scalar_value(node: ScalarNode, name: str, where: tuple[int, int]) -> Any:
