@@ -146,3 +146,43 @@ def test_probes_past_the_time_budget_are_listed_not_dropped(monkeypatch):
     assert all("budget for probing ran out" in s.reason for s in overlay.skipped)
     text = values_overlay.render(overlay)
     assert f"# Values not probed ({overlay.probes} of {overlay.probes} candidates" in text
+
+
+def test_switches_turned_off_only_where_they_remove_what_values_cannot():
+    overlay = overlay_of("search")
+    values = overlay.values()
+    # The root sysctl init container: no value reaches it, its ``if`` switch does.
+    assert [entry.path for entry in overlay.switched_off] == [("sysctl", "enabled")]
+    assert values["sysctl"] == {"enabled": False}
+    (entry,) = overlay.switched_off
+    assert entry.disables == ["StatefulSet/release-name-search: container 'sysctl' is "
+                              "privileged; Windows has no privileged containers (field removed)"]
+    # Not the workload's own switch (it removes the workload), not tuning (its else branch
+    # adds a capability: a new finding), not shm (a memory emptyDir is disk-backed on Windows
+    # anyway, so nothing is left to do there), not metrics (nothing to remove).
+    assert {"enabled", "tuning", "shm", "metrics"}.isdisjoint(values)
+    left = remaining("search", values)
+    assert not any("initContainers/1" in pointer or "privileged" in pointer
+                   for _, pointer in left)
+    assert sorted((c.resource, c.pointer) for c in overlay.template_only) == left
+    hard = [c.pointer for c in overlay.template_only if "procMount" in c.pointer]
+    assert hard == ["/spec/template/spec/initContainers/0/securityContext/procMount"]
+    assert (overlay.pods.total, overlay.pods.templates) == (1, 1)  # the tuning container
+    text = values_overlay.render(overlay)
+    assert "# Chart features turned off (this changes what the chart deploys" in text
+    assert "#   - sysctl.enabled: false (removes 1 change only the templates could make)" \
+        in text
+    assert "  # turns off a chart feature (the chart deploys less: review it)" in text
+    assert yaml.safe_load(text) == values
+
+
+def test_a_memory_emptydir_is_what_the_windows_node_does_anyway():
+    from porter.charts.overlay import _disk_backed
+
+    data = {"volumes": [{"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": "1Gi"}}]}
+    assert _disk_backed({"op": "replace", "path": "/volumes/0/emptyDir",
+                         "value": {"sizeLimit": "1Gi"}}, data)
+    assert _disk_backed({"op": "remove", "path": "/volumes/0/emptyDir/medium"}, data)
+    assert not _disk_backed({"op": "replace", "path": "/volumes/0/emptyDir",
+                             "value": {}}, data)  # sizeLimit dropped too: a real change
+    assert not _disk_backed({"op": "remove", "path": "/volumes/0/emptyDir/sizeLimit"}, data)
