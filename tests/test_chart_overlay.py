@@ -165,8 +165,11 @@ def test_switches_turned_off_only_where_they_remove_what_values_cannot():
     assert not any("initContainers/1" in pointer or "privileged" in pointer
                    for _, pointer in left)
     assert sorted((c.resource, c.pointer) for c in overlay.template_only) == left
-    hard = [c.pointer for c in overlay.template_only if "procMount" in c.pointer]
-    assert hard == ["/spec/template/spec/initContainers/0/securityContext/procMount"]
+    # What keeps the pod from being clean: the tuning container's hard-coded securityContext
+    # (not the /dev/shm mount path, the memory emptyDir or spec.os).
+    assert [c.pointer for c in overlay.template_only if c.blocking] == [
+        "/spec/template/spec/initContainers/0/securityContext/procMount",
+        "/spec/template/spec/initContainers/0/securityContext/windowsOptions"]
     assert (overlay.pods.total, overlay.pods.templates) == (1, 1)  # the tuning container
     text = values_overlay.render(overlay)
     assert "# Chart features turned off (this changes what the chart deploys" in text

@@ -12,6 +12,7 @@ the transforms still change is the list of template-only changes.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import re
 import time
@@ -96,6 +97,9 @@ class TemplateChange:
     resource: str
     pointer: str
     change: str
+    blocking: bool = False
+    """It keeps a Windows-bound pod spec from being clean except ``spec.os``: not the OS
+    field, nor a change that alters nothing on the node (see ``PodTally.equivalent``)."""
 
 
 @dataclass(frozen=True)
@@ -639,6 +643,11 @@ def _verify(overlay: Overlay, engine: Engine, chart: Path, options: RenderOption
             templates.display(manifest.source), line, patch.resource.label(), op["path"],
             change))
     overlay.pods = _tally(rendered, changed, documents)
+    state = _state(rendered, result, templates, overlay.chart, documents)
+    blocking = {(item.resource, item.pointer) for items in state.hard.values()
+                for item in items}
+    overlay.template_only = [dataclasses.replace(c, blocking=(c.resource, c.pointer) in blocking)
+                             for c in overlay.template_only]
     return rendered
 
 
@@ -669,13 +678,24 @@ def _located(rendered: Rendered, result: FileResult, templates: TemplateFiles,
             yield patch, manifest, op, line
 
 
+@dataclass(frozen=True)
+class _Left:
+    """A change left to do on a Windows-bound pod spec, and where it comes from."""
+
+    manifest: Manifest
+    line: int | None
+    resource: str
+    pointer: str
+    text: str
+
+
 @dataclass
 class _State:
     """What a render leaves to do on its Windows-bound pod specs: per document, the changes
     values did not make (spec.os and changes that alter nothing on the node aside), with
     where they come from, and the findings (rule and message) on each."""
 
-    hard: dict[tuple[str, ...], list[tuple[Manifest, int | None, str]]]
+    hard: dict[tuple[str, ...], list[_Left]]
     rules: Counter[tuple[tuple[str, ...], str, str]]
 
     @property
@@ -683,9 +703,8 @@ class _State:
         return sum(len(items) for items in self.hard.values())
 
 
-def _state(rendered: Rendered, pipeline: Pipeline, templates: TemplateFiles, name: str,
+def _state(rendered: Rendered, result: FileResult, templates: TemplateFiles, name: str,
            documents: dict[tuple[str, ...], _Document]) -> _State:
-    result = pipeline.convert_text(rendered.text, name)
     state = _State({}, Counter())
     datas: dict[int, tuple[Any, str, tuple[str, ...]]] = {}
     for index, manifest in enumerate(rendered.manifests):
@@ -708,7 +727,8 @@ def _state(rendered: Rendered, pipeline: Pipeline, templates: TemplateFiles, nam
             (f for f in result.findings if f.resource == patch.resource and f.path and
              f.path.startswith(op["path"] + "/")), None)
         text = finding.message if finding else describe(op)
-        state.hard[key].append((manifest, line, f"{patch.resource.label()}: {text}"))
+        state.hard[key].append(_Left(manifest, line, patch.resource.label(), op["path"],
+                                     f"{patch.resource.label()}: {text}"))
     owners = {resource_of(data): key for data, _, key in datas.values()}
     for finding in result.findings:
         if finding.resource in owners:
@@ -725,7 +745,8 @@ def _switch_off(overlay: Overlay, engine: Engine, chart: Path, options: RenderOp
     what values cannot convert. A switch is kept off only if every Windows-bound workload
     still renders, fewer changes are left, none more on any workload, and no finding is new;
     it is listed as a feature the overlay disables. True when one was kept."""
-    state = _state(rendered, pipeline, templates, overlay.chart, documents)
+    state = _state(rendered, pipeline.convert_text(rendered.text, overlay.chart), templates,
+                   overlay.chart, documents)
     tried: set[ValuePath] = set()
     parsed: dict[str, list[Guard]] = {}
     kept = False
@@ -748,7 +769,8 @@ def _switch_off(overlay: Overlay, engine: Engine, chart: Path, options: RenderOp
             after = engine.render(chart, options, overlay=_values_of(trial))
         except InputError:
             continue
-        new = _state(after, pipeline, templates, overlay.chart, documents)
+        new = _state(after, pipeline.convert_text(after.text, overlay.chart), templates,
+                     overlay.chart, documents)
         if not _better(state, new):
             continue
         entry.disables = _gone(state, new)
@@ -764,14 +786,14 @@ def _switches(state: _State, templates: TemplateFiles,
     innermost first, then any other the template of such a change tests."""
     later: list[ValuePath] = []
     for items in state.hard.values():
-        for manifest, line, _ in items:
-            if manifest.source not in parsed:
-                text = templates.text(manifest.source)
-                parsed[manifest.source] = [] if text is None else \
-                    guards(text, values_prefix(manifest.source))
-            found = parsed[manifest.source]
-            if line is not None:
-                yield from enclosing(found, line)
+        for item in items:
+            source = item.manifest.source
+            if source not in parsed:
+                text = templates.text(source)
+                parsed[source] = [] if text is None else guards(text, values_prefix(source))
+            found = parsed[source]
+            if item.line is not None:
+                yield from enclosing(found, item.line)
             later += [guard.path for guard in found]
     yield from later
 
@@ -809,9 +831,9 @@ def _gone(old: _State, new: _State) -> list[str]:
     def key(text: str) -> str:
         return _INDEX.sub("/*", text)
 
-    after = Counter(key(text) for items in new.hard.values() for _, _, text in items)
+    after = Counter(key(item.text) for items in new.hard.values() for item in items)
     gone: list[str] = []
-    for text in (text for items in old.hard.values() for _, _, text in items):
+    for text in (item.text for items in old.hard.values() for item in items):
         if after[key(text)]:
             after[key(text)] -= 1
         elif text not in gone:
