@@ -783,8 +783,10 @@ def _switch_off(overlay: Overlay, engine: Engine, chart: Path, options: RenderOp
 def _switches(state: _State, templates: TemplateFiles,
               parsed: dict[str, list[Guard]]) -> Iterator[ValuePath]:
     """Candidate switches, best first: those whose ``if`` encloses a change left to do,
-    innermost first, then any other the template of such a change tests."""
-    later: list[ValuePath] = []
+    innermost first (only those can remove the line it is written on), then, for a change
+    whose template line is not known (it comes from a value or a helper), any other the
+    template tests, the smallest blocks first (an optional part, not the whole workload)."""
+    later: list[Guard] = []
     for items in state.hard.values():
         for item in items:
             source = item.manifest.source
@@ -794,8 +796,9 @@ def _switches(state: _State, templates: TemplateFiles,
             found = parsed[source]
             if item.line is not None:
                 yield from enclosing(found, item.line)
-            later += [guard.path for guard in found]
-    yield from later
+            else:
+                later += found
+    yield from (guard.path for guard in sorted(later, key=lambda g: g.last - g.first))
 
 
 def _schema_refuses(before: dict[str, Any], after: dict[str, Any],
