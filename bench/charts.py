@@ -91,7 +91,8 @@ def report(rows: list[dict[str, object]], label: str) -> list[str]:
              f"{clean} ({100 * clean / total if total else 0:.0f}%; "
              f"{sum(int(r['clean']) for r in good)} fully clean, "
              f"{sum(int(r['equivalent']) for r in good)} also with changes that alter "
-             "nothing on the node: Linux mount paths, false host-namespace fields)",
+             "nothing on the node: Linux mount paths, false host-namespace fields, "
+             "emptyDir medium: Memory)",
              f"  template-only items: {sum(int(r['template_only']) for r in good)}; "
              f"values not set: {sum(int(r['not_set']) for r in good)}",
              f"  chart features turned off: "

@@ -171,6 +171,8 @@ def test_switches_turned_off_only_where_they_remove_what_values_cannot():
         "/spec/template/spec/initContainers/0/securityContext/procMount",
         "/spec/template/spec/initContainers/0/securityContext/windowsOptions"]
     assert (overlay.pods.total, overlay.pods.templates) == (1, 1)  # the tuning container
+    proc_mount = next(c for c in overlay.template_only if c.pointer.endswith("/procMount"))
+    assert proc_mount.change.endswith("(no chart value reaches it)")
     text = values_overlay.render(overlay)
     assert "# Chart features turned off (this changes what the chart deploys" in text
     assert "#   - sysctl.enabled: false (removes 1 change only the templates could make)" \

@@ -224,11 +224,14 @@ def build_overlay(engine: Engine, chart: Path, options: RenderOptions, pipeline:
                 overlay.conflicts += [text for text in refused if text not in overlay.conflicts
                                       and _DIFFERENT in text]
     overlay.entries = _folded(overlay.entries)
-    rendered = _verify(overlay, engine, chart, options, pipeline, templates, documents)
+    fed = {(f"{landing.document[1]}/{landing.document[3]}", json_pointer(landing.pointer))
+           for landing in landings}
+    rendered = _verify(overlay, engine, chart, options, pipeline, templates, documents, fed)
     if rendered is not None and overlay.pods.templates and \
             _switch_off(overlay, engine, chart, options, pipeline, templates, documents,
                         values, schemas, rendered, started + BUDGET_SECONDS):
-        _verify(overlay, engine, chart, options, pipeline, templates, documents, landed=True)
+        _verify(overlay, engine, chart, options, pipeline, templates, documents, fed,
+                landed=True)
     overlay.seconds = time.monotonic() - started
     return overlay
 
@@ -604,12 +607,14 @@ def _folded(entries: list[OverlayEntry]) -> list[OverlayEntry]:
 
 def _verify(overlay: Overlay, engine: Engine, chart: Path, options: RenderOptions,
             pipeline: Pipeline, templates: TemplateFiles,
-            documents: dict[tuple[str, ...], _Document], landed: bool = False) -> Rendered | None:
+            documents: dict[tuple[str, ...], _Document], fed: set[tuple[str, str]],
+            landed: bool = False) -> Rendered | None:
     """Render with the overlay through the same engine; take out each value that breaks the
     render or does not land where it was meant to (it becomes template-only, with why); then
     convert again and list what the transforms still change. The render, None if it fails.
-    ``landed``: the values were checked so before switches were turned off (which moves the
-    fields after what they remove)."""
+    ``fed``: (resource, pointer) of every rendered field a probe reached. ``landed``: the
+    values were checked so before switches were turned off (which moves the fields after
+    what they remove)."""
     refused: list[tuple[OverlayEntry, str]] = []
     rendered = _checked_render(overlay, engine, chart, options, refused)
     if rendered is not None and not landed:
@@ -639,6 +644,8 @@ def _verify(overlay: Overlay, engine: Engine, chart: Path, options: RenderOption
         why = _refusal(refused, patch.resource.label(), op["path"])
         if why:
             change += f" (not through values: {why})"
+        elif not setter and not _reached(fed, patch.resource.label(), op["path"]):
+            change += " (no chart value reaches it)"
         overlay.template_only.append(TemplateChange(
             templates.display(manifest.source), line, patch.resource.label(), op["path"],
             change))
@@ -927,6 +934,12 @@ def _matches(expected: Any, actual: Any, mode: str) -> bool:
         return isinstance(actual, dict) and all(
             _matches(v, actual.get(k, _MISSING), mode) for k, v in expected.items())
     return actual == expected
+
+
+def _reached(fed: set[tuple[str, str]], resource: str, pointer: str) -> bool:
+    """Some value's probe landed at ``pointer`` or a field above it."""
+    parts = pointer.split("/")
+    return any((resource, "/".join(parts[:end])) in fed for end in range(1, len(parts) + 1))
 
 
 def _refusal(refused: list[tuple[OverlayEntry, str]], resource: str, pointer: str) -> str | None:
