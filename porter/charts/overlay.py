@@ -226,10 +226,10 @@ def build_overlay(engine: Engine, chart: Path, options: RenderOptions, pipeline:
     overlay.entries = _folded(overlay.entries)
     fed = {(f"{landing.document[1]}/{landing.document[3]}", json_pointer(landing.pointer))
            for landing in landings}
-    rendered = _verify(overlay, engine, chart, options, pipeline, templates, documents, fed)
-    if rendered is not None and overlay.pods.templates and \
+    state = _verify(overlay, engine, chart, options, pipeline, templates, documents, fed)
+    if state is not None and overlay.pods.templates and \
             _switch_off(overlay, engine, chart, options, pipeline, templates, documents,
-                        values, schemas, rendered, started + BUDGET_SECONDS):
+                        values, schemas, state, started + BUDGET_SECONDS):
         _verify(overlay, engine, chart, options, pipeline, templates, documents, fed,
                 landed=True)
     overlay.seconds = time.monotonic() - started
@@ -608,10 +608,11 @@ def _folded(entries: list[OverlayEntry]) -> list[OverlayEntry]:
 def _verify(overlay: Overlay, engine: Engine, chart: Path, options: RenderOptions,
             pipeline: Pipeline, templates: TemplateFiles,
             documents: dict[tuple[str, ...], _Document], fed: set[tuple[str, str]],
-            landed: bool = False) -> Rendered | None:
+            landed: bool = False) -> _State | None:
     """Render with the overlay through the same engine; take out each value that breaks the
     render or does not land where it was meant to (it becomes template-only, with why); then
-    convert again and list what the transforms still change. The render, None if it fails.
+    convert again and list what the transforms still change. What is left to do on the
+    render's pod specs, None if it fails.
     ``fed``: (resource, pointer) of every rendered field a probe reached. ``landed``: the
     values were checked so before switches were turned off (which moves the fields after
     what they remove)."""
@@ -655,7 +656,7 @@ def _verify(overlay: Overlay, engine: Engine, chart: Path, options: RenderOption
                 for item in items}
     overlay.template_only = [dataclasses.replace(c, blocking=(c.resource, c.pointer) in blocking)
                              for c in overlay.template_only]
-    return rendered
+    return state
 
 
 def _located(rendered: Rendered, result: FileResult, templates: TemplateFiles,
@@ -704,6 +705,8 @@ class _State:
 
     hard: dict[tuple[str, ...], list[_Left]]
     rules: Counter[tuple[tuple[str, ...], str, str]]
+    workloads: set[tuple[str, ...]] = field(default_factory=set)
+    """Every document with a pod spec, Windows-bound or not."""
 
     @property
     def left(self) -> int:
@@ -720,6 +723,8 @@ def _state(rendered: Rendered, result: FileResult, templates: TemplateFiles, nam
         except yaml.YAMLError:
             continue
         spec_path = pod_spec_path(data)
+        if spec_path is not None:
+            state.workloads.add(identity(data, manifest))
         if spec_path is not None and _windows_bound(data, spec_path, documents, manifest):
             datas[index] = (data, json_pointer(spec_path), identity(data, manifest))
             state.hard[datas[index][2]] = []
@@ -746,14 +751,12 @@ def _state(rendered: Rendered, result: FileResult, templates: TemplateFiles, nam
 def _switch_off(overlay: Overlay, engine: Engine, chart: Path, options: RenderOptions,
                 pipeline: Pipeline, templates: TemplateFiles,
                 documents: dict[tuple[str, ...], _Document], values: dict[str, Any],
-                schemas: list[tuple[ValuePath, Any]], rendered: Rendered,
+                schemas: list[tuple[ValuePath, Any]], state: _State,
                 deadline: float) -> bool:
     """Turn off chart switches (``true`` booleans an ``if`` of the template tests) around
-    what values cannot convert. A switch is kept off only if every Windows-bound workload
-    still renders, fewer changes are left, none more on any workload, and no finding is new;
-    it is listed as a feature the overlay disables. True when one was kept."""
-    state = _state(rendered, pipeline.convert_text(rendered.text, overlay.chart), templates,
-                   overlay.chart, documents)
+    what values cannot convert. A switch is kept off only if every workload still renders,
+    fewer changes are left, none more on any workload, and no finding is new; it is listed
+    as a feature the overlay disables. True when one was kept."""
     tried: set[ValuePath] = set()
     parsed: dict[str, list[Guard]] = {}
     kept = False
@@ -826,9 +829,9 @@ def _schema_refuses(before: dict[str, Any], after: dict[str, Any],
 
 
 def _better(old: _State, new: _State) -> bool:
-    """Every Windows-bound workload kept, fewer changes left, none more anywhere, and no
-    finding that was not there."""
-    if any(key not in new.hard for key in old.hard):
+    """Every workload kept, fewer changes left on the Windows-bound ones, none more on any,
+    and no finding that was not there."""
+    if not old.workloads <= new.workloads:
         return False
     if any(len(new.hard[key]) > len(items) for key, items in old.hard.items()):
         return False
