@@ -632,10 +632,8 @@ def _verify(overlay: Overlay, engine: Engine, chart: Path, options: RenderOption
     if rendered is None:
         return None
     result = pipeline.convert_text(rendered.text, overlay.chart)
-    changed: dict[int, list[dict[str, Any]]] = {}
     overlay.template_only = []
     for patch, manifest, op, line in _located(rendered, result, templates, overlay.chart):
-        changed.setdefault(patch.index, []).append(op)
         finding = _finding_for(result.findings, patch.resource, op["path"])
         change = finding.message if finding else describe(op)
         setter = _setter(overlay, patch.resource.label(), op["path"])
@@ -650,8 +648,8 @@ def _verify(overlay: Overlay, engine: Engine, chart: Path, options: RenderOption
         overlay.template_only.append(TemplateChange(
             templates.display(manifest.source), line, patch.resource.label(), op["path"],
             change))
-    overlay.pods = _tally(rendered, changed, documents)
     state = _state(rendered, result, templates, overlay.chart, documents)
+    overlay.pods = _tally(state)
     blocking = {(item.resource, item.pointer) for items in state.hard.values()
                 for item in items}
     overlay.template_only = [dataclasses.replace(c, blocking=(c.resource, c.pointer) in blocking)
@@ -707,6 +705,10 @@ class _State:
     rules: Counter[tuple[tuple[str, ...], str, str]]
     workloads: set[tuple[str, ...]] = field(default_factory=set)
     """Every document with a pod spec, Windows-bound or not."""
+    changed: Counter[tuple[str, ...]] = field(default_factory=Counter)
+    """Per Windows-bound document: every change porter makes (``spec.os`` included)."""
+    same: Counter[tuple[str, ...]] = field(default_factory=Counter)
+    """Per Windows-bound document: the changes that alter nothing on the node."""
 
     @property
     def left(self) -> int:
@@ -732,8 +734,11 @@ def _state(rendered: Rendered, result: FileResult, templates: TemplateFiles, nam
         if patch.index not in datas:
             continue
         data, spec, key = datas[patch.index]
-        if op["path"] == f"{spec}/os" or op["path"].startswith(f"{spec}/os/") or \
-                _unchanged_on_node(op, data):
+        state.changed[key] += 1
+        if op["path"] == f"{spec}/os" or op["path"].startswith(f"{spec}/os/"):
+            continue
+        if _unchanged_on_node(op, data):
+            state.same[key] += 1
             continue
         finding = _finding_for(result.findings, patch.resource, op["path"]) or next(
             (f for f in result.findings if f.resource == patch.resource and f.path and
@@ -954,27 +959,15 @@ def _refusal(refused: list[tuple[OverlayEntry, str]], resource: str, pointer: st
     return None
 
 
-def _tally(rendered: Rendered, changed: dict[int, list[str]],
-           documents: dict[tuple[str, ...], _Document]) -> PodTally:
-    """Count the Windows-bound pod specs of the overlay's render by what is left to do."""
+def _tally(state: _State) -> PodTally:
+    """Count the Windows-bound pod specs of a render by what is left to do."""
     tally = PodTally()
-    for index, manifest in enumerate(rendered.manifests):
-        try:
-            data = yaml.safe_load(manifest.content)
-        except yaml.YAMLError:
-            continue
-        spec_path = pod_spec_path(data)
-        if spec_path is None or not _windows_bound(data, spec_path, documents, manifest):
-            continue
-        spec = json_pointer(spec_path)
-        left = [op for op in changed.get(index, [])
-                if op["path"] != f"{spec}/os" and not op["path"].startswith(f"{spec}/os/")]
-        paths = [op for op in left if _unchanged_on_node(op, data)]
-        if not changed.get(index):
+    for key, items in state.hard.items():
+        if not state.changed[key]:
             tally.clean += 1
-        elif len(paths) == len(left):
+        elif not items:
             tally.os_only += 1
-            tally.equivalent += bool(paths)
+            tally.equivalent += bool(state.same[key])
         else:
             tally.templates += 1
     return tally
