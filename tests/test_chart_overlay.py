@@ -191,3 +191,23 @@ def test_a_memory_emptydir_is_what_the_windows_node_does_anyway():
     assert not _disk_backed({"op": "replace", "path": "/volumes/0/emptyDir",
                              "value": {}}, data)  # sizeLimit dropped too: a real change
     assert not _disk_backed({"op": "remove", "path": "/volumes/0/emptyDir/sizeLimit"}, data)
+
+
+def test_a_switch_the_schema_refuses_stays_on(tmp_path):
+    import json
+    import shutil
+
+    chart = tmp_path / "search"
+    shutil.copytree(CHARTS / "search", chart)
+    (chart / "values.schema.json").write_text(json.dumps({
+        "$schema": "http://json-schema.org/draft-07/schema#", "type": "object",
+        "properties": {"sysctl": {"type": "object",
+                                  "properties": {"enabled": {"const": True}}}}}))
+    item = ChartInput(str(chart), chart, "search.yaml")
+    result = convert_chart(item, Pipeline(Config()), ChartOptions(RenderOptions(), True),
+                           HelmSdk())
+    overlay = result.overlay
+    assert overlay is not None and not result.errors
+    assert overlay.switched_off == [] and "sysctl" not in overlay.values()
+    assert any("sysctl" in c.change and "privileged" in c.change and c.blocking
+               for c in overlay.template_only)

@@ -634,7 +634,7 @@ def _verify(overlay: Overlay, engine: Engine, chart: Path, options: RenderOption
     result = pipeline.convert_text(rendered.text, overlay.chart)
     overlay.template_only = []
     for patch, manifest, op, line in _located(rendered, result, templates, overlay.chart):
-        finding = _finding_for(result.findings, patch.resource, op["path"])
+        finding = _finding_at(result.findings, patch.resource, op["path"])
         change = finding.message if finding else describe(op)
         setter = _setter(overlay, patch.resource.label(), op["path"])
         if setter:
@@ -740,9 +740,7 @@ def _state(rendered: Rendered, result: FileResult, templates: TemplateFiles, nam
         if _unchanged_on_node(op, data):
             state.same[key] += 1
             continue
-        finding = _finding_for(result.findings, patch.resource, op["path"]) or next(
-            (f for f in result.findings if f.resource == patch.resource and f.path and
-             f.path.startswith(op["path"] + "/")), None)
+        finding = _finding_at(result.findings, patch.resource, op["path"])
         text = finding.message if finding else describe(op)
         state.hard[key].append(_Left(manifest, line, patch.resource.label(), op["path"],
                                      f"{patch.resource.label()}: {text}"))
@@ -1041,6 +1039,14 @@ def _finding_for(findings: list[Finding], resource: Resource, pointer: str) -> F
                 (pointer == finding.path or pointer.startswith(finding.path + "/")):
             return finding
     return None
+
+
+def _finding_at(findings: list[Finding], resource: Resource, pointer: str) -> Finding | None:
+    """The finding about the field an operation changes: at it or above it, else below it (a
+    whole ``securityContext`` replaced for its ``privileged``)."""
+    return _finding_for(findings, resource, pointer) or next(
+        (f for f in findings if f.resource == resource and f.path and
+         f.path.startswith(pointer + "/")), None)
 
 
 def describe(op: dict[str, Any]) -> str:
