@@ -66,6 +66,9 @@ def measure(chart: Path, helm: str) -> dict[str, object]:
         os_only=overlay.pods.os_only, templates=overlay.pods.templates,
         equivalent=overlay.pods.equivalent,
         template_only=len(overlay.template_only), not_set=len(overlay.conflicts),
+        switched_off=[".".join(e.path) for e in overlay.switched_off],
+        hard=[f"{c.resource} {c.pointer}: {c.change}" for c in overlay.template_only
+              if c.blocking],
         verified=overlay.verified, renders_with_overlay=done.returncode == 0)
     if done.returncode:
         row["render_error"] = done.stderr.strip().splitlines()[-1:]
@@ -80,16 +83,24 @@ def report(rows: list[dict[str, object]], label: str) -> list[str]:
     lines = [f"{label}: {len(rows)} charts, {len(rows) - len(good)} failed to convert",
              f"  overlay build time: median {statistics.median(times):.1f} s, "
              f"max {max(times):.1f} s; renders: median "
-             f"{statistics.median([int(r['renders']) for r in good] or [0])}",
+             f"{statistics.median([int(r['renders']) for r in good] or [0])}, max "
+             f"{max([int(r['renders']) for r in good] or [0])}",
              f"  probes: {sum(int(r['tried']) for r in good)} tried, "
              f"{sum(int(r['skipped']) for r in good)} skipped (listed with the reason)",
              f"  Windows-bound pod specs: {total}; clean with the overlay except spec.os: "
              f"{clean} ({100 * clean / total if total else 0:.0f}%; "
              f"{sum(int(r['clean']) for r in good)} fully clean, "
              f"{sum(int(r['equivalent']) for r in good)} also with changes that alter "
-             "nothing on the node: Linux mount paths, false host-namespace fields)",
+             "nothing on the node: Linux mount paths, false host-namespace fields, "
+             "emptyDir medium: Memory)",
              f"  template-only items: {sum(int(r['template_only']) for r in good)}; "
              f"values not set: {sum(int(r['not_set']) for r in good)}",
+             f"  chart features turned off: "
+             f"{sum(len(r['switched_off']) for r in good)} in "
+             f"{sum(bool(r['switched_off']) for r in good)} charts "
+             f"({', '.join(sorted({p for r in good for p in r['switched_off']}))})",
+             "  what the pod specs needing the templates still need:",
+             *[f"    {r['chart']}: {item}" for r in good for item in r["hard"]],
              f"  overlays that fail to render: "
              f"{sum(not r['renders_with_overlay'] for r in good)}"]
     return lines

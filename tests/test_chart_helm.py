@@ -165,3 +165,37 @@ def test_engines_agree_on_invalid_templates_and_library_charts(engine, tmp_path,
     library = runner.invoke(app, ["convert", str(chart)], catch_exceptions=False)
     assert library.exit_code == 2
     assert "library charts are not installable" in library.stderr
+
+
+@HELMS
+def test_switched_off_features_through_the_cli(helm_version, tmp_path):
+    """``porter convert CHART --values-overlay`` with a real helm on PATH: the root sysctl init
+    container is switched off, said on stderr and in the file, and ``helm template -f``
+    with the overlay renders without it."""
+    import os
+    import sys
+
+    helm = helm_binary(helm_version)
+    chart = FIXTURES / "charts" / "search"
+    target = tmp_path / "search-windows.yaml"
+    env = {**os.environ, "PATH": f"{Path(helm).parent}{os.pathsep}{os.environ['PATH']}",
+           "PORTER_HELM_ENGINE": "binary"}
+    done = subprocess.run([sys.executable, "-m", "porter", "convert", str(chart),
+                           "--values-overlay", str(target), "-o", str(tmp_path / "out")],
+                          capture_output=True, text=True, check=False, timeout=300, env=env,
+                          stdin=subprocess.DEVNULL)
+    assert done.returncode == 1, done.stderr  # the privileged container is an error finding
+    assert "  feature turned off: sysctl.enabled: false (the chart deploys less; it " \
+        "removes: StatefulSet/release-name-search: container 'sysctl' is privileged" \
+        in done.stderr
+    text = target.read_text()
+    assert yaml.safe_load(text)["sysctl"] == {"enabled": False}
+    assert "#   - sysctl.enabled: false (removes 1 change only the templates could make)" in text
+    rendered = template(helm, chart, "-f", str(target))
+    assert rendered.returncode == 0, rendered.stderr
+    (statefulset,) = [d for d in yaml.safe_load_all(rendered.stdout)
+                      if d and d["kind"] == "StatefulSet"]
+    spec = statefulset["spec"]["template"]["spec"]
+    assert [c["name"] for c in spec["initContainers"]] == ["tuning"]
+    assert spec["nodeSelector"] == {"kubernetes.io/os": "windows"}
+    assert spec["volumes"][0]["emptyDir"] == {"medium": "Memory"}  # kept: disk-backed anyway

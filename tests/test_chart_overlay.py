@@ -146,3 +146,68 @@ def test_probes_past_the_time_budget_are_listed_not_dropped(monkeypatch):
     assert all("budget for probing ran out" in s.reason for s in overlay.skipped)
     text = values_overlay.render(overlay)
     assert f"# Values not probed ({overlay.probes} of {overlay.probes} candidates" in text
+
+
+def test_switches_turned_off_only_where_they_remove_what_values_cannot():
+    overlay = overlay_of("search")
+    values = overlay.values()
+    # The root sysctl init container: no value reaches it, its ``if`` switch does.
+    assert [entry.path for entry in overlay.switched_off] == [("sysctl", "enabled")]
+    assert values["sysctl"] == {"enabled": False}
+    (entry,) = overlay.switched_off
+    assert entry.disables == ["StatefulSet/release-name-search: container 'sysctl' is "
+                              "privileged; Windows has no privileged containers (field removed)"]
+    # Not the workload's own switch (it removes the workload), not tuning (its else branch
+    # adds a capability: a new finding), not shm (a memory emptyDir is disk-backed on Windows
+    # anyway, so nothing is left to do there), not metrics (nothing to remove).
+    assert {"enabled", "tuning", "shm", "metrics"}.isdisjoint(values)
+    left = remaining("search", values)
+    assert not any("initContainers/1" in pointer or "privileged" in pointer
+                   for _, pointer in left)
+    assert sorted((c.resource, c.pointer) for c in overlay.template_only) == left
+    # What keeps the pod from being clean: the tuning container's hard-coded securityContext
+    # (not the /dev/shm mount path, the memory emptyDir or spec.os).
+    assert [c.pointer for c in overlay.template_only if c.blocking] == [
+        "/spec/template/spec/initContainers/0/securityContext/procMount",
+        "/spec/template/spec/initContainers/0/securityContext/windowsOptions"]
+    assert (overlay.pods.total, overlay.pods.templates) == (1, 1)  # the tuning container
+    proc_mount = next(c for c in overlay.template_only if c.pointer.endswith("/procMount"))
+    assert proc_mount.change.endswith("(no chart value reaches it)")
+    text = values_overlay.render(overlay)
+    assert "# Chart features turned off (this changes what the chart deploys" in text
+    assert "#   - sysctl.enabled: false (removes 1 change only the templates could make)" \
+        in text
+    assert "  # turns off a chart feature (the chart deploys less: review it)" in text
+    assert yaml.safe_load(text) == values
+
+
+def test_a_memory_emptydir_is_what_the_windows_node_does_anyway():
+    from porter.charts.overlay import _disk_backed
+
+    data = {"volumes": [{"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": "1Gi"}}]}
+    assert _disk_backed({"op": "replace", "path": "/volumes/0/emptyDir",
+                         "value": {"sizeLimit": "1Gi"}}, data)
+    assert _disk_backed({"op": "remove", "path": "/volumes/0/emptyDir/medium"}, data)
+    assert not _disk_backed({"op": "replace", "path": "/volumes/0/emptyDir",
+                             "value": {}}, data)  # sizeLimit dropped too: a real change
+    assert not _disk_backed({"op": "remove", "path": "/volumes/0/emptyDir/sizeLimit"}, data)
+
+
+def test_a_switch_the_schema_refuses_stays_on(tmp_path):
+    import json
+    import shutil
+
+    chart = tmp_path / "search"
+    shutil.copytree(CHARTS / "search", chart)
+    (chart / "values.schema.json").write_text(json.dumps({
+        "$schema": "http://json-schema.org/draft-07/schema#", "type": "object",
+        "properties": {"sysctl": {"type": "object",
+                                  "properties": {"enabled": {"const": True}}}}}))
+    item = ChartInput(str(chart), chart, "search.yaml")
+    result = convert_chart(item, Pipeline(Config()), ChartOptions(RenderOptions(), True),
+                           HelmSdk())
+    overlay = result.overlay
+    assert overlay is not None and not result.errors
+    assert overlay.switched_off == [] and "sysctl" not in overlay.values()
+    assert any("sysctl" in c.change and "privileged" in c.change and c.blocking
+               for c in overlay.template_only)

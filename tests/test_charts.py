@@ -271,3 +271,67 @@ def test_helm_binary_engine(helm_version, tmp_path, monkeypatch):
     assert broken.stderr.splitlines()[0].startswith(
         f"{CHARTS / 'broken'}: error: chart failed to render (helm template): ")
     assert "Use --debug flag" not in broken.stderr
+
+
+def _null_defaults_chart(root: Path) -> Path:
+    """A chart whose defaults hold ``null`` below a top-level key (as Bitnami's
+    ``updateStrategy.rollingUpdate: null``), in the chart and in a subchart."""
+    chart = root / "nulls"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: nulls\nversion: 1.0.0\n"
+                                      "dependencies:\n  - name: db\n    version: 1.0.0\n")
+    (chart / "values.yaml").write_text(
+        "updateStrategy:\n  type: RollingUpdate\n  rollingUpdate: null\n"
+        "extra:\n  labels:\n    tier: null\n    team: web\n")
+    (chart / "templates" / "deployment.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n"
+        "  labels: {{- toYaml .Values.extra.labels | nindent 4 }}\n"
+        "spec:\n  strategy: {{- toYaml .Values.updateStrategy | nindent 4 }}\n"
+        "  selector: {matchLabels: {app: web}}\n  template:\n"
+        "    metadata: {labels: {app: web}}\n"
+        "    spec: {containers: [{name: web, image: nginx}]}\n")
+    db = chart / "charts" / "db"
+    (db / "templates").mkdir(parents=True)
+    (db / "Chart.yaml").write_text("apiVersion: v2\nname: db\nversion: 1.0.0\n")
+    (db / "values.yaml").write_text("updateStrategy:\n  type: RollingUpdate\n"
+                                    "  rollingUpdate: null\n")
+    (db / "templates" / "statefulset.yaml").write_text(
+        "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\n"
+        "spec:\n  updateStrategy: {{- toYaml .Values.updateStrategy | nindent 4 }}\n"
+        "  serviceName: db\n  selector: {matchLabels: {app: db}}\n  template:\n"
+        "    metadata: {labels: {app: db}}\n"
+        "    spec: {containers: [{name: db, image: postgres}]}\n")
+    return chart
+
+
+@HELMS
+def test_sdk_keeps_null_defaults_as_the_helm_binaries_do(helm_version, tmp_path):
+    """Helm 3 and Helm 4.1 keep a chart's ``rollingUpdate: null``; the SDK's Helm (4.2)
+    drops it unless porter passes it: both engines give the same documents, user values
+    (one deleting a default with null, one replacing a null) included. A subchart's null
+    default Helm 3 drops, as the SDK does; Helm 4.1 alone keeps it."""
+    from porter.charts.render import HelmBinary
+
+    chart = _null_defaults_chart(tmp_path)
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("extra:\n  labels:\n    team: null\n"
+                    "db:\n  updateStrategy:\n    rollingUpdate: {partition: 1}\n")
+    helm = HelmBinary(helm_binary(helm_version))
+    for options in (RenderOptions(), RenderOptions(values_files=(mine,))):
+        binary = dict(documents(helm.render(chart, options).text))
+        sdk = dict(documents(HelmSdk().render(chart, options).text))
+        assert sdk.keys() == binary.keys()
+        for source in sdk:
+            if helm_version == "helm3" or "/charts/db/" not in source or options.values_files:
+                assert sdk[source] == binary[source], source
+    web = binary["nulls/templates/deployment.yaml"]
+    assert web["spec"]["strategy"] == {"type": "RollingUpdate", "rollingUpdate": None}
+    assert web["metadata"]["labels"] == {"tier": None}  # the user's null deleted team
+    db = binary["nulls/charts/db/templates/statefulset.yaml"]
+    assert db["spec"]["updateStrategy"] == {"type": "RollingUpdate",
+                                            "rollingUpdate": {"partition": 1}}
+    plain = dict(documents(helm.render(chart, RenderOptions()).text))
+    db = plain["nulls/charts/db/templates/statefulset.yaml"]["spec"]["updateStrategy"]
+    assert ("rollingUpdate" in db) == (helm_version == "helm4")
+    values = HelmSdk().values(chart, RenderOptions())
+    assert values["updateStrategy"] == {"type": "RollingUpdate", "rollingUpdate": None}

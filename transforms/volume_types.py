@@ -96,15 +96,19 @@ MEMORY = Rule(
     Converts: deletes ``medium: Memory`` (``sizeLimit`` stays).
 
     Why: Windows has no tmpfs or RAM disk; memory-backed emptyDir volumes are not
-    supported. The volume now lives on the node's disk: slower, and its content survives on
-    disk until the pod goes.
+    supported. The API server and the kubelet accept the field, but the kubelet's Windows
+    mounter makes a ``tmpfs`` mount a plain directory on the node's disk, so the volume is
+    disk-backed with or without it: porter removes it so that the manifest says what the
+    node does. Slower than RAM, counted as ephemeral storage rather than memory, and its
+    content stays on disk until the pod goes.
 
     Example: ``emptyDir: {medium: Memory}`` -> ``emptyDir: {}``.
 
     Cannot convert: memory-backed storage.
 
     Source: Kubernetes "Windows storage" and Windows intro (emptyDir medium Memory not
-    possible); kubernetes/kubernetes#132841.
+    possible); k8s.io/mount-utils ``mount_windows.go`` (``MountSensitive``: a ``tmpfs``
+    source is ``os.MkdirAll(target)``); kubernetes/kubernetes#132841.
     """,
     source=_STORAGE_URL,
 )

@@ -12,9 +12,11 @@ the transforms still change is the list of template-only changes.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import re
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,12 +29,14 @@ import yaml
 from porter.charts.archive import unpacked
 from porter.charts.manifests import Manifest, source_at, source_ranges
 from porter.charts.render import Engine, Rendered, RenderOptions, dependency_aliases
+from porter.charts.switches import Guard, enclosing, guards, values_prefix
 from porter.charts.templates import TemplateFiles, template_line
-from porter.charts.values import ValuePath, dotted, get, put, walk
+from porter.charts.values import ValuePath, dotted, get, merge, put, walk
 from porter.engine.findings import Finding
 from porter.engine.pipeline import Pipeline
+from porter.engine.results import DocumentPatch, FileResult
 from porter.errors import InputError, PorterError
-from porter.kube.resources import Resource
+from porter.kube.resources import Resource, resource_of
 from porter.kube.workloads import pod_spec_path
 from porter.yamledit.documents import Document
 from porter.yamledit.parsing import compose
@@ -48,11 +52,14 @@ _SCALAR_KEY = re.compile(r"storageclass|mountpath", re.IGNORECASE)
 _INHERITED = re.compile(r"(nodeselector|tolerations?|affinity|securitycontext|volumes|"
                         r"volumemounts|annotations|labels|persistence|sysctls)$", re.IGNORECASE)
 _IMAGE = re.compile(r"images?$", re.IGNORECASE)
+_INDEX = re.compile(r"/\d+(?=/|\s|$)")
 _MARK = "porter-probe-"
 _INT_BASE = 424_200_000
 _DIFFERENT = "which need different settings"
 BUDGET_SECONDS = 120.0
 """Wall time for finding where probes land; probes not tried by then are listed as such."""
+SWITCH_RENDERS = 12
+"""Renders at most spent on trying chart switches (``if .Values.x.enabled``) off."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +83,9 @@ class OverlayEntry:
     value: Any
     targets: list[Target] = field(default_factory=list)
     rules: list[str] = field(default_factory=list)
+    disables: list[str] = field(default_factory=list)
+    """For a chart switch turned off (``value`` is false): what the chart no longer renders
+    with it, which is a change of behaviour for a reviewer to accept."""
 
 
 @dataclass(frozen=True)
@@ -87,6 +97,9 @@ class TemplateChange:
     resource: str
     pointer: str
     change: str
+    blocking: bool = False
+    """It keeps a Windows-bound pod spec from being clean except ``spec.os``: not the OS
+    field, nor a change that alters nothing on the node (see ``PodTally.equivalent``)."""
 
 
 @dataclass(frozen=True)
@@ -108,8 +121,9 @@ class PodTally:
     equivalent: int = 0
     """Of ``os_only``: those also left with changes that alter nothing on a Windows node,
     which porter only spells out: Linux mount paths the kubelet itself puts on C: (``/tmp``
-    mounts at ``c:/tmp``) and ``hostIPC``/``hostPID``/``shareProcessNamespace: false``
-    (the API server rejects them only when true)."""
+    mounts at ``c:/tmp``), ``hostIPC``/``hostPID``/``shareProcessNamespace: false``
+    (the API server rejects them only when true) and an emptyDir's ``medium: Memory`` (the
+    Windows kubelet makes it a directory on disk)."""
 
     @property
     def total(self) -> int:
@@ -139,6 +153,11 @@ class Overlay:
 
     def values(self) -> dict[str, Any]:
         return _values_of(self.entries)
+
+    @property
+    def switched_off(self) -> list[OverlayEntry]:
+        """The chart features the overlay turns off (each changes what the chart deploys)."""
+        return [entry for entry in self.entries if entry.disables]
 
 
 @dataclass(frozen=True)
@@ -205,7 +224,14 @@ def build_overlay(engine: Engine, chart: Path, options: RenderOptions, pipeline:
                 overlay.conflicts += [text for text in refused if text not in overlay.conflicts
                                       and _DIFFERENT in text]
     overlay.entries = _folded(overlay.entries)
-    _verify(overlay, engine, chart, options, pipeline, templates, documents)
+    fed = {(f"{landing.document[1]}/{landing.document[3]}", json_pointer(landing.pointer))
+           for landing in landings}
+    state = _verify(overlay, engine, chart, options, pipeline, templates, documents, fed)
+    if state is not None and overlay.pods.templates and \
+            _switch_off(overlay, engine, chart, options, pipeline, templates, documents,
+                        values, schemas, state, started + BUDGET_SECONDS):
+        _verify(overlay, engine, chart, options, pipeline, templates, documents, fed,
+                landed=True)
     overlay.seconds = time.monotonic() - started
     return overlay
 
@@ -581,13 +607,18 @@ def _folded(entries: list[OverlayEntry]) -> list[OverlayEntry]:
 
 def _verify(overlay: Overlay, engine: Engine, chart: Path, options: RenderOptions,
             pipeline: Pipeline, templates: TemplateFiles,
-            documents: dict[tuple[str, ...], _Document]) -> None:
+            documents: dict[tuple[str, ...], _Document], fed: set[tuple[str, str]],
+            landed: bool = False) -> _State | None:
     """Render with the overlay through the same engine; take out each value that breaks the
     render or does not land where it was meant to (it becomes template-only, with why); then
-    convert again and list what the transforms still change."""
+    convert again and list what the transforms still change. What is left to do on the
+    render's pod specs, None if it fails.
+    ``fed``: (resource, pointer) of every rendered field a probe reached. ``landed``: the
+    values were checked so before switches were turned off (which moves the fields after
+    what they remove)."""
     refused: list[tuple[OverlayEntry, str]] = []
     rendered = _checked_render(overlay, engine, chart, options, refused)
-    if rendered is not None:
+    if rendered is not None and not landed:
         data = _rendered_data(rendered)
         missed = [(entry, reason) for entry in overlay.entries
                   if (reason := _missed(entry, data)) is not None]
@@ -599,43 +630,231 @@ def _verify(overlay: Overlay, engine: Engine, chart: Path, options: RenderOption
     for entry, reason in refused:
         overlay.conflicts.append(f"{dotted(entry.path)}: {reason}")
     if rendered is None:
-        return
+        return None
     result = pipeline.convert_text(rendered.text, overlay.chart)
+    overlay.template_only = []
+    for patch, manifest, op, line in _located(rendered, result, templates, overlay.chart):
+        finding = _finding_at(result.findings, patch.resource, op["path"])
+        change = finding.message if finding else describe(op)
+        setter = _setter(overlay, patch.resource.label(), op["path"])
+        if setter:
+            change += f" (the overlay sets it through {setter}, yet the chart still " \
+                      "renders it so)"
+        why = _refusal(refused, patch.resource.label(), op["path"])
+        if why:
+            change += f" (not through values: {why})"
+        elif not setter and not _reached(fed, patch.resource.label(), op["path"]):
+            change += " (no chart value reaches it)"
+        overlay.template_only.append(TemplateChange(
+            templates.display(manifest.source), line, patch.resource.label(), op["path"],
+            change))
+    state = _state(rendered, result, templates, overlay.chart, documents)
+    overlay.pods = _tally(state)
+    blocking = {(item.resource, item.pointer) for items in state.hard.values()
+                for item in items}
+    overlay.template_only = [dataclasses.replace(c, blocking=(c.resource, c.pointer) in blocking)
+                             for c in overlay.template_only]
+    return state
+
+
+def _located(rendered: Rendered, result: FileResult, templates: TemplateFiles,
+             name: str) -> Iterator[tuple[DocumentPatch, Manifest, dict[str, Any], int | None]]:
+    """Each operation of a converted render, with its document's manifest and the line of
+    its template it comes from (None when the template does not write it there)."""
     ranges = source_ranges(rendered.text)
     lines = rendered.text.splitlines()
     try:
-        raws = compose(rendered.text, overlay.chart)
+        raws = compose(rendered.text, name)
     except PorterError:
         raws = []
-    changed: dict[int, list[dict[str, Any]]] = {}
     for patch in result.patches:
         if patch.index >= len(rendered.manifests):
             continue
         manifest = rendered.manifests[patch.index]
-        template = templates.display(manifest.source)
         source = templates.text(manifest.source)
-        changed[patch.index] = patch.operations
         for op in patch.operations:
             line = None
             if patch.index < len(raws) and source is not None:
-                document = Document(overlay.chart, raws[patch.index])
+                document = Document(name, raws[patch.index])
                 at, column = document.locate(_steps(op["path"]))
                 found = source_at(ranges, at)
                 mapped = template_line(source, lines, at, column, found.content,
                                        found.last) if found else None
                 line = mapped[0] if mapped else None
-            finding = _finding_for(result.findings, patch.resource, op["path"])
-            change = finding.message if finding else describe(op)
-            setter = _setter(overlay, patch.resource.label(), op["path"])
-            if setter:
-                change += f" (the overlay sets it through {setter}, yet the chart still " \
-                          "renders it so)"
-            why = _refusal(refused, patch.resource.label(), op["path"])
-            if why:
-                change += f" (not through values: {why})"
-            overlay.template_only.append(TemplateChange(
-                template, line, patch.resource.label(), op["path"], change))
-    overlay.pods = _tally(rendered, changed, documents)
+            yield patch, manifest, op, line
+
+
+@dataclass(frozen=True)
+class _Left:
+    """A change left to do on a Windows-bound pod spec, and where it comes from."""
+
+    manifest: Manifest
+    line: int | None
+    resource: str
+    pointer: str
+    text: str
+
+
+@dataclass
+class _State:
+    """What a render leaves to do on its Windows-bound pod specs: per document, the changes
+    values did not make (spec.os and changes that alter nothing on the node aside), with
+    where they come from, and the findings (rule and message) on each."""
+
+    hard: dict[tuple[str, ...], list[_Left]]
+    rules: Counter[tuple[tuple[str, ...], str, str]]
+    workloads: set[tuple[str, ...]] = field(default_factory=set)
+    """Every document with a pod spec, Windows-bound or not."""
+    changed: Counter[tuple[str, ...]] = field(default_factory=Counter)
+    """Per Windows-bound document: every change porter makes (``spec.os`` included)."""
+    same: Counter[tuple[str, ...]] = field(default_factory=Counter)
+    """Per Windows-bound document: the changes that alter nothing on the node."""
+
+    @property
+    def left(self) -> int:
+        return sum(len(items) for items in self.hard.values())
+
+
+def _state(rendered: Rendered, result: FileResult, templates: TemplateFiles, name: str,
+           documents: dict[tuple[str, ...], _Document]) -> _State:
+    state = _State({}, Counter())
+    datas: dict[int, tuple[Any, str, tuple[str, ...]]] = {}
+    for index, manifest in enumerate(rendered.manifests):
+        try:
+            data = yaml.safe_load(manifest.content)
+        except yaml.YAMLError:
+            continue
+        spec_path = pod_spec_path(data)
+        if spec_path is not None:
+            state.workloads.add(identity(data, manifest))
+        if spec_path is not None and _windows_bound(data, spec_path, documents, manifest):
+            datas[index] = (data, json_pointer(spec_path), identity(data, manifest))
+            state.hard[datas[index][2]] = []
+    for patch, manifest, op, line in _located(rendered, result, templates, name):
+        if patch.index not in datas:
+            continue
+        data, spec, key = datas[patch.index]
+        state.changed[key] += 1
+        if op["path"] == f"{spec}/os" or op["path"].startswith(f"{spec}/os/"):
+            continue
+        if _unchanged_on_node(op, data):
+            state.same[key] += 1
+            continue
+        finding = _finding_at(result.findings, patch.resource, op["path"])
+        text = finding.message if finding else describe(op)
+        state.hard[key].append(_Left(manifest, line, patch.resource.label(), op["path"],
+                                     f"{patch.resource.label()}: {text}"))
+    owners = {resource_of(data): key for data, _, key in datas.values()}
+    for finding in result.findings:
+        if finding.resource in owners:
+            state.rules[(owners[finding.resource], finding.rule, finding.message)] += 1
+    return state
+
+
+def _switch_off(overlay: Overlay, engine: Engine, chart: Path, options: RenderOptions,
+                pipeline: Pipeline, templates: TemplateFiles,
+                documents: dict[tuple[str, ...], _Document], values: dict[str, Any],
+                schemas: list[tuple[ValuePath, Any]], state: _State,
+                deadline: float) -> bool:
+    """Turn off chart switches (``true`` booleans an ``if`` of the template tests) around
+    what values cannot convert. A switch is kept off only if every workload still renders,
+    fewer changes are left, none more on any workload, and no finding is new; it is listed
+    as a feature the overlay disables. True when one was kept."""
+    tried: set[ValuePath] = set()
+    parsed: dict[str, list[Guard]] = {}
+    kept = False
+    for _ in range(SWITCH_RENDERS):
+        if not state.left or time.monotonic() > deadline:
+            break
+        current = merge(values, overlay.values())
+        path = next((p for p in _switches(state, templates, parsed)
+                     if p not in tried and get(current, p) is True
+                     and "global" not in p), None)
+        if path is None:
+            break
+        tried.add(path)
+        entry = OverlayEntry(path, False)
+        trial = [*overlay.entries, entry]
+        if _schema_refuses(current, merge(values, _values_of(trial)), schemas):
+            continue
+        overlay.renders += 1
+        try:
+            after = engine.render(chart, options, overlay=_values_of(trial))
+        except InputError:
+            continue
+        new = _state(after, pipeline.convert_text(after.text, overlay.chart), templates,
+                     overlay.chart, documents)
+        if not _better(state, new):
+            continue
+        entry.disables = _gone(state, new)
+        overlay.entries.append(entry)
+        state = new
+        kept = True
+    return kept
+
+
+def _switches(state: _State, templates: TemplateFiles,
+              parsed: dict[str, list[Guard]]) -> Iterator[ValuePath]:
+    """Candidate switches, best first: those whose ``if`` encloses a change left to do,
+    innermost first (only those can remove the line it is written on), then, for a change
+    whose template line is not known (it comes from a value or a helper), any other the
+    template tests, the smallest blocks first (an optional part, not the whole workload)."""
+    later: list[Guard] = []
+    for items in state.hard.values():
+        for item in items:
+            source = item.manifest.source
+            if source not in parsed:
+                text = templates.text(source)
+                parsed[source] = [] if text is None else guards(text, values_prefix(source))
+            found = parsed[source]
+            if item.line is not None:
+                yield from enclosing(found, item.line)
+            else:
+                later += found
+    yield from (guard.path for guard in sorted(later, key=lambda g: g.last - g.first))
+
+
+def _schema_refuses(before: dict[str, Any], after: dict[str, Any],
+                    schemas: list[tuple[ValuePath, Any]]) -> bool:
+    """A chart's ``values.schema.json`` finds an error in ``after`` that ``before`` lacks."""
+    for prefix, schema in schemas:
+        try:
+            validator = jsonschema.validators.validator_for(
+                schema, default=jsonschema.Draft7Validator)(schema)
+            known = {(tuple(map(str, e.absolute_path)), e.message)
+                     for e in validator.iter_errors(get(before, prefix) or {})}
+            if any((tuple(map(str, e.absolute_path)), e.message) not in known
+                   for e in validator.iter_errors(get(after, prefix) or {})):
+                return True
+        except (jsonschema.SchemaError, jsonschema.exceptions.RefResolutionError):
+            continue
+    return False
+
+
+def _better(old: _State, new: _State) -> bool:
+    """Every workload kept, fewer changes left on the Windows-bound ones, none more on any,
+    and no finding that was not there."""
+    if not old.workloads <= new.workloads:
+        return False
+    if any(len(new.hard[key]) > len(items) for key, items in old.hard.items()):
+        return False
+    return new.left < old.left and not (new.rules - old.rules)
+
+
+def _gone(old: _State, new: _State) -> list[str]:
+    """What turning the switch off took away, in words (list indices aside: removing an item
+    moves the ones after it)."""
+    def key(text: str) -> str:
+        return _INDEX.sub("/*", text)
+
+    after = Counter(key(item.text) for items in new.hard.values() for item in items)
+    gone: list[str] = []
+    for text in (item.text for items in old.hard.values() for item in items):
+        if after[key(text)]:
+            after[key(text)] -= 1
+        elif text not in gone:
+            gone.append(text)
+    return gone or [f"{old.left - new.left} change(s) left to the templates"]
 
 
 def _values_of(entries: list[OverlayEntry]) -> dict[str, Any]:
@@ -723,6 +942,12 @@ def _matches(expected: Any, actual: Any, mode: str) -> bool:
     return actual == expected
 
 
+def _reached(fed: set[tuple[str, str]], resource: str, pointer: str) -> bool:
+    """Some value's probe landed at ``pointer`` or a field above it."""
+    parts = pointer.split("/")
+    return any((resource, "/".join(parts[:end])) in fed for end in range(1, len(parts) + 1))
+
+
 def _refusal(refused: list[tuple[OverlayEntry, str]], resource: str, pointer: str) -> str | None:
     for entry, reason in refused:
         for target in entry.targets:
@@ -732,30 +957,36 @@ def _refusal(refused: list[tuple[OverlayEntry, str]], resource: str, pointer: st
     return None
 
 
-def _tally(rendered: Rendered, changed: dict[int, list[str]],
-           documents: dict[tuple[str, ...], _Document]) -> PodTally:
-    """Count the Windows-bound pod specs of the overlay's render by what is left to do."""
+def _tally(state: _State) -> PodTally:
+    """Count the Windows-bound pod specs of a render by what is left to do."""
     tally = PodTally()
-    for index, manifest in enumerate(rendered.manifests):
-        try:
-            data = yaml.safe_load(manifest.content)
-        except yaml.YAMLError:
-            continue
-        spec_path = pod_spec_path(data)
-        if spec_path is None or not _windows_bound(data, spec_path, documents, manifest):
-            continue
-        spec = json_pointer(spec_path)
-        left = [op for op in changed.get(index, [])
-                if op["path"] != f"{spec}/os" and not op["path"].startswith(f"{spec}/os/")]
-        paths = [op for op in left if _kubelet_path(op, data) or _false_namespace(op, data)]
-        if not changed.get(index):
+    for key, items in state.hard.items():
+        if not state.changed[key]:
             tally.clean += 1
-        elif len(paths) == len(left):
+        elif not items:
             tally.os_only += 1
-            tally.equivalent += bool(paths)
+            tally.equivalent += bool(state.same[key])
         else:
             tally.templates += 1
     return tally
+
+
+def _unchanged_on_node(op: dict[str, Any], data: Any) -> bool:
+    """A change that alters nothing on a Windows node: porter only spells out what the
+    kubelet or the API server does there anyway."""
+    return _kubelet_path(op, data) or _false_namespace(op, data) or _disk_backed(op, data)
+
+
+def _disk_backed(op: dict[str, Any], data: Any) -> bool:
+    """The removal of an emptyDir's ``medium: Memory``: the Windows kubelet makes a tmpfs
+    mount a plain directory on disk (mount-utils ``mount_windows.go``, rule memory-emptydir)."""
+    old = _at(data, _steps(op["path"]))
+    if op["op"] == "remove" and op["path"].endswith("/emptyDir/medium"):
+        return isinstance(old, str) and old.lower() == "memory"
+    if op["op"] != "replace" or not op["path"].endswith("/emptyDir") or \
+            not isinstance(old, dict) or str(old.get("medium", "")).lower() != "memory":
+        return False
+    return op.get("value") == {k: v for k, v in old.items() if k != "medium"}
 
 
 def _kubelet_path(op: dict[str, Any], data: Any) -> bool:
@@ -808,6 +1039,14 @@ def _finding_for(findings: list[Finding], resource: Resource, pointer: str) -> F
                 (pointer == finding.path or pointer.startswith(finding.path + "/")):
             return finding
     return None
+
+
+def _finding_at(findings: list[Finding], resource: Resource, pointer: str) -> Finding | None:
+    """The finding about the field an operation changes: at it or above it, else below it (a
+    whole ``securityContext`` replaced for its ``privileged``)."""
+    return _finding_for(findings, resource, pointer) or next(
+        (f for f in findings if f.resource == resource and f.path and
+         f.path.startswith(pointer + "/")), None)
 
 
 def describe(op: dict[str, Any]) -> str:

@@ -109,6 +109,7 @@ class HelmSdk:
         except PackageNotFoundError:
             self.name = "helm-python-sdk (Helm's Go SDK)"
         self._charts: dict[Path, Any] = {}
+        self._nulls: dict[Path, dict[str, Any]] = {}
 
     def _load(self, chart: Path) -> Any:
         key = chart.resolve()
@@ -129,11 +130,52 @@ class HelmSdk:
                                  f"(declared in Chart.yaml, not in charts/; run helm dependency "
                                  f"build {chart})", str(chart))
             self._charts[key] = loaded
+            self._nulls[key] = self._dropped_nulls(chart, loaded)
         return self._charts[key]
+
+    def _dropped_nulls(self, chart: Path, loaded: Any) -> dict[str, Any]:
+        """The chart's ``null`` defaults (``rollingUpdate: null``) that the SDK's Helm drops
+        and the binaries keep, as values that make the SDK keep them.
+
+        Helm 4.2 (commit 00638773d, helm/helm#31919) stopped copying a chart's ``null``
+        defaults into the coalesced values; Helm 3 and Helm 4.0/4.1 copy them, so
+        ``toYaml .Values.updateStrategy`` prints ``rollingUpdate: null``. A ``null`` the user
+        passes below a chart's top-level key survives in 4.2 where the default is ``null``
+        too: passing the chart's own gives the binaries' render. Only the chart's own: a
+        subchart's ``null`` defaults Helm 3 drops as 4.2 does (4.1 keeps them), and
+        top-level ones cannot be kept (Helm deletes a top-level ``null`` the user passes)."""
+        with unpacked(chart) as directory:
+            own = directory / "values.yaml"
+            defaults = read_values_file(own) if own.is_file() else {}
+            aliases = dependency_aliases(directory)
+        subcharts = {aliases.get(str(d.get("name")), str(d.get("name")))
+                     for d in loaded.dependencies}
+        paths = [path for path in _null_paths(defaults)
+                 if len(path) > 1 and path[0] not in subcharts]
+        if not paths:
+            return {}
+        try:
+            kept = loaded.merge_values({})
+            dropped = [path for path in paths if not _holds_null(kept, path)]
+            if not dropped:
+                return {}  # this Helm keeps them (before 4.2)
+            tree: dict[str, Any] = {}
+            for path in dropped:
+                put(tree, path, None)
+            restored = loaded.merge_values(tree)
+        except self.helm.HelmError:
+            return {}
+        keep: dict[str, Any] = {}
+        for path in dropped:
+            if _holds_null(restored, path):
+                put(keep, path, None)
+        return keep
 
     def _user_values(self, options: RenderOptions, overlay: dict[str, Any] | None,
                      chart: Path) -> dict[str, Any]:
-        merged = merge({}, *(read_values_file(f) for f in options.values_files), overlay or {})
+        nulls = self._nulls.get(chart.resolve(), {})
+        merged = merge(nulls, *(read_values_file(f) for f in options.values_files),
+                       overlay or {})
         try:
             for expression in options.set_values:
                 merged = merge(merged, self.helm.parse_set_string(expression))
@@ -250,6 +292,25 @@ class HelmBinary:
                 value = raw if expression in options.set_strings else yaml.safe_load(raw or "''")
                 put(merged, tuple(key.strip().split(".")), value)
         return merged
+
+
+def _null_paths(values: dict[str, Any], prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found: list[tuple[str, ...]] = []
+    for key, value in values.items():
+        path = (*prefix, str(key))
+        if value is None:
+            found.append(path)
+        elif isinstance(value, dict):
+            found += _null_paths(value, path)
+    return found
+
+
+def _holds_null(values: Any, path: tuple[str, ...]) -> bool:
+    for part in path[:-1]:
+        if not isinstance(values, dict):
+            return False
+        values = values.get(part)
+    return isinstance(values, dict) and path[-1] in values and values[path[-1]] is None
 
 
 def _parse_template_output(text: str) -> list[Manifest]:

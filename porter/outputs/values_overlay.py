@@ -24,8 +24,14 @@ def _yaml() -> YAML:
     return writer
 
 
+_OFF = "turns off a chart feature (the chart deploys less: review it)"
+
+
 def _comment(entry: OverlayEntry) -> str:
     lines = []
+    if entry.disables:
+        lines.append(f"{_OFF}; removes what only the templates could convert:")
+        lines += [f"  {text}" for text in entry.disables]
     for target in entry.targets:
         lines.append(f"sets {target.resource} {target.pointer} ({target.template})")
     if entry.rules:
@@ -77,6 +83,13 @@ def render(overlay: Overlay) -> str:
     else:
         out.write("{}\n")
     tail: list[str] = [f"# {effect(overlay)}"]
+    if overlay.switched_off:
+        tail.append("# Chart features turned off (this changes what the chart deploys; each "
+                    "was kept only if every Windows-bound workload still renders, with fewer "
+                    "changes left and no new finding):")
+        tail += [f"#   - {dotted(e.path)}: false (removes {len(e.disables)} change"
+                 f"{'s' * (len(e.disables) != 1)} only the templates could make)"
+                 for e in overlay.switched_off]
     if overlay.conflicts:
         tail.append("# Not set:")
         tail += [f"#   - {text}" for text in overlay.conflicts]
@@ -102,8 +115,9 @@ def effect(overlay: Overlay) -> str:
             f"{'s' * (pods.total != 1)}: {pods.clean} clean, {pods.os_only} only miss "
             f"spec.os")
     if pods.equivalent:
-        text += (f" ({pods.equivalent} also keep Linux mount paths, which the kubelet "
-                 "mounts under C: itself, or false host-namespace fields)")
+        text += (f" ({pods.equivalent} also keep what the Windows node does the same "
+                 "anyway: Linux mount paths, which the kubelet mounts under C: itself, false "
+                 "host-namespace fields, or emptyDir medium: Memory, which it keeps on disk)")
     text += f", {pods.templates} need the templates"
     if not overlay.verified:
         text += " (unverified: the chart does not render with it)"
@@ -120,6 +134,9 @@ def summary(overlay: Overlay, path: str) -> str:
              f"  probes: {overlay.tried} of {overlay.probes} candidate values tried in "
              f"{overlay.renders} render{'s' * (overlay.renders != 1)} "
              f"({overlay.seconds:.1f} s); {len(overlay.skipped)} not (listed in the file)"]
+    for entry in overlay.switched_off:
+        lines.append(f"  feature turned off: {dotted(entry.path)}: false (the chart deploys "
+                     f"less; it removes: {'; '.join(entry.disables)})")
     for change in overlay.template_only:
         where = f"{change.template}:{change.line}" if change.line else change.template
         lines.append(f"  template-only {where}: {change.resource} {change.pointer}: "
