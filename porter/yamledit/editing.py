@@ -146,9 +146,13 @@ def _redump_edit(document: Document, lines: LineIndex, ops: list[Op]) -> Edit:
     splicer = Splicer(document, lines)
     root = document.root
     start, end = root.start_mark.index, splicer.node_end(root)
-    text = redump(lines.text[start:end], [op.to_json() for op in ops],
+    original = lines.text[start:end]
+    text = redump(original, [op.to_json() for op in ops],
                   splicer.layout.map_step, splicer.layout.seq_offset)
-    text = text.rstrip("\n").replace("\n", splicer.nl)
+    # The node's text can end with its line break (a last key without a value: `? key`);
+    # what follows it (a `---`, the next document) must stay on a line of its own.
+    tail = original[len(original.rstrip("\r\n")):]
+    text = text.rstrip("\n").replace("\n", splicer.nl) + tail
     return Edit(start, end, text)
 
 
