@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -25,13 +26,18 @@ def file_entry(result: FileResult) -> dict[str, Any]:
 
 
 def summary_entry(results: Sequence[FileResult]) -> dict[str, int]:
-    findings = [f for result in results for f in result.findings]
+    # One pass, holding no finding: the results may come one at a time from disk.
+    changed = 0
+    severities: Counter[Severity] = Counter()
+    for result in results:
+        changed += result.changed
+        severities.update(f.severity for f in result.findings)
     return {
         "files": len(results),
-        "changed": sum(r.changed for r in results),
-        "errors": sum(f.severity is Severity.ERROR for f in findings),
-        "warnings": sum(f.severity is Severity.WARNING for f in findings),
-        "infos": sum(f.severity is Severity.INFO for f in findings),
+        "changed": changed,
+        "errors": severities[Severity.ERROR],
+        "warnings": severities[Severity.WARNING],
+        "infos": severities[Severity.INFO],
     }
 
 

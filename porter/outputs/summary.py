@@ -79,12 +79,11 @@ def render(results: Sequence[FileResult], written: str | None = None, *,
     ``preflight`` for ``porter preflight`` (cluster descriptions, nothing to change).
     ``width`` is the terminal's (None: no wrapping); ``diff`` says the run showed the diff,
     so the next step does not suggest it again."""
-    findings = [f for r in results for f in r.findings]
     changed = sum(r.changed for r in results)
     unwritten = sum(any(isinstance(e, WriteError) for e in r.errors) for r in results)
     bad = sum(any(not isinstance(e, WriteError) for e in r.errors) for r in results)
     suppressed = sum(len(r.suppressed) for r in results)
-    by_severity = Counter(f.severity for f in findings)
+    by_severity = Counter(f.severity for r in results for f in r.findings)
     counts = ", ".join(_plural(by_severity[s], s.value) for s in Severity if by_severity[s])
     head = (f"porter preflight: {_plural(len(results), 'file')}" if preflight else
             f"porter: {_plural(len(results), 'file')}, {changed} "
@@ -103,10 +102,12 @@ def render(results: Sequence[FileResult], written: str | None = None, *,
 
 
 def _next_step(results: Sequence[FileResult], check: bool, diff: bool) -> str:
-    internal = [f for r in results for f in r.findings if f.rule == "internal-error"]
+    # Counted and first found in passes that hold no list: the results may be on disk.
+    internal = next((f for r in results for f in r.findings if f.rule == "internal-error"),
+                    None)
     if internal:
-        return f"porter hit an internal error at {_unbroken(internal[0].file)}:" \
-               f"{internal[0].line}; " \
+        return f"porter hit an internal error at {_unbroken(internal.file)}:" \
+               f"{internal.line}; " \
                "please report it"
     if any(not isinstance(e, WriteError) for r in results for e in r.errors):
         return "fix the input errors above" + ("" if check else "; the other files were "
@@ -114,18 +115,20 @@ def _next_step(results: Sequence[FileResult], check: bool, diff: bool) -> str:
     if any(r.errors for r in results):
         return "see the write errors above (disk space, permissions); the other files were " \
                "written"
-    errors = [f for r in results for f in r.findings if f.severity is Severity.ERROR]
-    if errors:
-        first = errors[0]
-        return f"{_plural(len(errors), 'item')} need{'s' * (len(errors) == 1)} manual work; " \
+    first = next((f for r in results for f in r.findings if f.severity is Severity.ERROR),
+                 None)
+    if first is not None:
+        count = sum(f.severity is Severity.ERROR for r in results for f in r.findings)
+        return f"{_plural(count, 'item')} need{'s' * (count == 1)} manual work; " \
                f"start with {_unbroken(first.file)}:{first.line} " \
                f"(porter explain {first.rule})"
     if check and any(r.changed for r in results):
         return "apply the changes with porter convert --in-place" + \
             ("" if diff else " (review them first with porter check --diff)")
-    warnings = [f for r in results for f in r.findings if f.severity is Severity.WARNING]
-    if warnings and (check or diff):
-        return f"review the warnings (porter explain {warnings[0].rule})"
-    if warnings:
+    warning = next((f for r in results for f in r.findings if f.severity is Severity.WARNING),
+                   None)
+    if warning and (check or diff):
+        return f"review the warnings (porter explain {warning.rule})"
+    if warning:
         return "review the warnings, then the diff (porter convert --diff)"
     return ""
