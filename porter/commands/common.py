@@ -348,14 +348,16 @@ def check_output_dir(output: Path | None) -> None:
         raise ConfigError(f"-o/--output takes a directory; {output} is a file")
 
 
-def exit_status(results: list[FileResult], config: Config) -> int:
-    if any(r.internal_error for r in results):
-        return EXIT_INTERNAL
-    if any(r.errors for r in results):
-        return EXIT_INPUT
-    if any(config.fails(f.severity) for r in results for f in r.findings):
-        return EXIT_FINDINGS
-    return EXIT_OK
+def exit_status(results: Iterable[FileResult], config: Config) -> int:
+    status = EXIT_OK  # one pass: the results may be read back from disk
+    for result in results:
+        if result.internal_error:
+            return EXIT_INTERNAL
+        if result.errors:
+            status = EXIT_INPUT
+        elif status == EXIT_OK and any(config.fails(f.severity) for f in result.findings):
+            status = EXIT_FINDINGS
+    return status
 
 
 _OUTPUT_FAILURES = frozenset((errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO))

@@ -51,4 +51,10 @@ class Finding:
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.file, self.line, self.column, self.rule, self.path)
 
+    def __reduce__(self) -> tuple[type[Finding], tuple[Any, ...]]:
+        # Findings travel from workers and back from disk by the thousand: rebuilt from
+        # their fields in order (a slotted dataclass's default state costs a fields() call).
+        return Finding, (self.rule, self.severity, self.message, self.file, self.line,
+                         self.column, self.resource, self.path, self.hint)
+
 

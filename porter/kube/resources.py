@@ -16,6 +16,10 @@ class Resource:
     namespace: str | None = None
     name: str | None = None
 
+    def __reduce__(self) -> tuple[type[Resource], tuple[str | None, ...]]:
+        # Rebuilt from its fields: cheaper to unpickle than a slotted dataclass's state.
+        return Resource, (self.api_version, self.kind, self.namespace, self.name)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "apiVersion": self.api_version,
