@@ -162,11 +162,7 @@ def check(
             converted = convert_paths(paths, config, jobs=jobs,
                                       on_total=advance.total, external_links=external_links)
             for result in _templates_passed_over(_lenient(selected(converted, config))):
-                for error in result.errors:
-                    advance.print(str(error))
-                if not quiet:
-                    for note in result.notes:
-                        advance.print(note)
+                advance.messages(result, quiet)
                 results.append(result)
                 advance()
         if diff:

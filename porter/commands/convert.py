@@ -369,11 +369,7 @@ def convert(
                                             not sys.stdout.isatty())) as advance:
 
                 def finish(result: FileResult) -> None:
-                    for error in result.errors:
-                        advance.print(str(error))
-                    if not quiet:
-                        for note in result.notes:
-                            advance.print(note)
+                    advance.messages(result, quiet)
                     results.append(result)
                     reports.add(result)
                     advance()

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from porter.commands.common import err
+from porter.engine.results import FileResult
 
 _SHOW_AFTER = 1.0
 """Seconds before the bar appears: short runs never flicker one."""
@@ -40,6 +41,14 @@ class Advance:
             self.progress.console.print(line, markup=False, highlight=False, soft_wrap=True)
         else:
             err(line)
+
+    def messages(self, result: FileResult, quiet: bool) -> None:
+        """A finished file's errors, and its notes unless ``quiet``, above the bar."""
+        for error in result.errors:
+            self.print(str(error))
+        if not quiet:
+            for note in result.notes:
+                self.print(note)
 
     def _start(self) -> None:
         from rich.console import Console

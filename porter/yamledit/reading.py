@@ -27,6 +27,16 @@ def load_one(text: str, name: str, *, templates: bool = True,
     reads a repeated key as its last value, as Helm reads values files, instead of refusing it.
     Raises :class:`InputError` naming ``name``, line and column.
     """
+    root = _single_root(text, name, templates)
+    if root is None:
+        return None
+    data, _ = build(root, name, budget=AliasBudget(), last_key_wins=last_key_wins)
+    return data
+
+
+def _single_root(text: str, name: str, templates: bool) -> Node | None:
+    """The root node of the one document ``text`` holds (None for none); a second document
+    is an :class:`InputError` at its start."""
     documents = compose(text, name, templates=templates)
     if not documents:
         return None
@@ -34,8 +44,7 @@ def load_one(text: str, name: str, *, templates: bool = True,
         second = documents[1].root.start_mark
         raise InputError("a second YAML document where one is expected", name,
                          second.line + 1, second.column + 1)
-    data, _ = build(documents[0].root, name, budget=AliasBudget(), last_key_wins=last_key_wins)
-    return data
+    return documents[0].root
 
 
 @dataclass
@@ -66,14 +75,9 @@ def load_list(text: str, name: str, key: str = "items", *,
     the rest of the document reads as :func:`load_one` reads it. One alias budget bounds
     the whole text. Raises :class:`InputError` for anything outside the items.
     """
-    documents = compose(text, name, templates=templates)
-    if not documents:
+    root = _single_root(text, name, templates)
+    if root is None:
         return None
-    if len(documents) > 1:
-        second = documents[1].root.start_mark
-        raise InputError("a second YAML document where one is expected", name,
-                         second.line + 1, second.column + 1)
-    root = documents[0].root
     budget = AliasBudget()
     listed = mapping_get(root, key) if isinstance(root, MappingNode) else None
     if not isinstance(listed, SequenceNode):
