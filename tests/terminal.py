@@ -13,15 +13,22 @@ import termios
 PORTER = [sys.executable, "-m", "porter"]
 
 
-def run_on_terminal(args: list[str], columns: int = 80, cwd: str | None = None) \
-        -> tuple[int, str]:
+def run_on_terminal(args: list[str], columns: int = 80, cwd: str | None = None,
+                    progress_after: float | None = None) -> tuple[int, str]:
     """Run ``porter ARGS`` with stdin, stdout and stderr on one pty ``columns`` wide; the
-    exit status and everything written to the terminal (``\\r\\n`` line ends made ``\\n``)."""
+    exit status and everything written to the terminal (``\\r\\n`` line ends made ``\\n``).
+
+    ``progress_after`` sets the seconds before the progress bar shows, so that a test does
+    not depend on how fast this machine converts."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "NO_COLOR")}
     env["TERM"] = "xterm"
-    process = subprocess.Popen([*PORTER, *args], stdin=slave, stdout=slave, stderr=slave,
+    command = PORTER if progress_after is None else [
+        sys.executable, "-c",
+        f"import porter.commands.progress as p; p._SHOW_AFTER = {progress_after!r}; "
+        "import runpy; runpy.run_module('porter', run_name='__main__')"]
+    process = subprocess.Popen([*command, *args], stdin=slave, stdout=slave, stderr=slave,
                                cwd=cwd, env=env, close_fds=True)
     os.close(slave)
     chunks = []

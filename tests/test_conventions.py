@@ -91,12 +91,17 @@ def test_check_takes_jobs_with_the_same_result(tmp_path):
     assert runs[0].stdout == runs[1].stdout and runs[0].stdout
 
 
-def test_check_shows_progress_on_a_terminal(tmp_path):
-    for number in range(400):
+def test_check_shows_progress_on_a_terminal_once_a_run_lasts(tmp_path):
+    for number in range(40):
         shutil.copyfile(QUICKSTART, tmp_path / f"app-{number:03}.yaml")
-    status, screen = run_on_terminal(["check", ".", "--jobs", "1"], 100, cwd=str(tmp_path))
+    status, screen = run_on_terminal(["check", ".", "--jobs", "1"], 100, cwd=str(tmp_path),
+                                     progress_after=0.0)
     assert status == 1
-    assert "files/s" in screen and "/400" in screen, screen[-2000:]  # rich's bar, then gone
+    assert "files/s" in screen and "/40" in screen, screen[-2000:]  # rich's bar, then gone
+    status, screen = run_on_terminal(["check", ".", "--jobs", "1"], 100, cwd=str(tmp_path),
+                                     progress_after=3600.0)
+    assert status == 1
+    assert "files/s" not in screen and "porter: 40 files" in screen, screen[-2000:]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
