@@ -11,8 +11,9 @@ def main() -> None:
 
         print(f"porter {__version__}")
         return
-    from porter.cli import app
+    from porter.cli import app_for
 
+    app = app_for(sys.argv[1:])
     if sys.argv[1:2] == ["post-render"]:
         from porter.commands.post_render import run_post_renderer
 

@@ -20,6 +20,11 @@ LOADED_ON_DEMAND = (
     "porter.outputs.kustomize",  # --kustomize
     "porter.preflight.cluster",  # porter preflight
     "porter.outputs.report_merge",  # porter report merge
+    "importlib.metadata",  # the registry reads entry points itself (porter.engine.entry_points)
+    "ruamel.yaml",  # the fallback writer, for a layout the splicer declines
+    "porter.charts.convert", "porter.charts.render",  # Helm: a chart among the inputs
+    "porter.commands.krm", "porter.commands.preflight", "porter.commands.images",  # other
+    "porter.commands.report", "porter.commands.rules", "porter.commands.post_render",  # commands
 )
 
 _PROBE = """

@@ -4,11 +4,12 @@ templates, and (on request) work out the values overlay."""
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from porter.charts.manifests import source_ranges
-from porter.charts.render import Engine, RenderOptions, find_engine
+from porter.charts.options import ChartOptions
+from porter.charts.render import Engine, find_engine
 from porter.charts.templates import TemplateFiles, attribute
 from porter.engine.pipeline import Pipeline
 from porter.engine.results import FileResult
@@ -20,14 +21,6 @@ if TYPE_CHECKING:
     from porter.charts.overlay import Overlay
 
 RENDERED = "the rendered chart (as porter convert CHART and helm template print it)"
-
-
-@dataclass(frozen=True)
-class ChartOptions:
-    """How to render charts, and whether to work out a values overlay."""
-
-    render: RenderOptions = field(default_factory=RenderOptions)
-    overlay: bool = False
 
 
 @dataclass

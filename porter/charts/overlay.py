@@ -28,7 +28,8 @@ import yaml
 
 from porter.charts.archive import unpacked
 from porter.charts.manifests import Manifest, source_at, source_ranges
-from porter.charts.render import Engine, Rendered, RenderOptions, dependency_aliases
+from porter.charts.options import RenderOptions
+from porter.charts.render import Engine, Rendered, dependency_aliases
 from porter.charts.switches import Guard, enclosing, guards, values_prefix
 from porter.charts.templates import TemplateFiles, template_line
 from porter.charts.values import ValuePath, dotted, get, merge, put, walk

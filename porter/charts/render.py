@@ -16,6 +16,7 @@ import yaml
 
 from porter.charts.archive import unpacked
 from porter.charts.manifests import Manifest, split_rendered, stream
+from porter.charts.options import RenderOptions
 from porter.charts.values import merge, put, read_values_file
 from porter.errors import InputError
 from porter.yamledit.reading import load_one
@@ -25,18 +26,6 @@ ENGINE_VARIABLE = "PORTER_HELM_ENGINE"
 """``binary``, ``sdk`` or ``auto`` (the default): which engine renders charts."""
 NO_ENGINE = (f"no Helm engine to render it: put the helm binary on PATH, or install the "
              f"optional extra: pip install '{DIST}[helm]' (helm-python-sdk)")
-
-
-@dataclass(frozen=True)
-class RenderOptions:
-    """What ``helm template`` takes: values files, ``--set``, release and cluster facts."""
-
-    values_files: tuple[Path, ...] = ()
-    set_values: tuple[str, ...] = ()
-    set_strings: tuple[str, ...] = ()
-    namespace: str | None = None
-    release_name: str = "release-name"
-    kube_version: str | None = None
 
 
 @dataclass

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from porter.charts.convert import ChartOptions, ChartResult
 from porter.charts.inputs import is_chart
-from porter.charts.render import RenderOptions
+from porter.charts.options import ChartOptions, RenderOptions
 from porter.commands.common import err, save
 from porter.engine.results import FileResult
 from porter.errors import ConfigError
@@ -39,6 +38,7 @@ def chart_options(paths: list[str], values: list[Path], set_values: list[str],
 
 def write_overlay(results: list[FileResult], path: Path, quiet: bool) -> str | None:
     """Write the values overlay of the one chart that has one; a note for the summary."""
+    from porter.charts.convert import ChartResult
     from porter.outputs import values_overlay  # with the overlay builder: for this option
 
     overlays = [r.overlay for r in results if isinstance(r, ChartResult) and r.overlay]

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from functools import cache
-from importlib.metadata import entry_points
 
+from porter.engine.entry_points import entry_points
 from porter.engine.findings import Severity
 from porter.engine.selfcheck import RULES as SELF_CHECK_RULES
 from porter.engine.transform import Rule, Transform
@@ -19,7 +19,7 @@ RULE_GROUP = "porter.rules"
 def transform_types() -> tuple[type[Transform], ...]:
     """All registered transform classes, in pipeline order (``order``, then ``id``)."""
     found: dict[str, type[Transform]] = {}
-    for entry in entry_points(group=GROUP):
+    for entry in entry_points(GROUP):
         try:
             loaded = entry.load()
         except Exception as exc:  # a broken plug-in must not take porter down
@@ -168,7 +168,7 @@ CORE_RULES = (INTERNAL_ERROR, ALIASES, CUSTOM_TAG, NOT_EXAMINED, REWRITTEN, *SEL
 def rule_sets() -> tuple[tuple[str, tuple[Rule, ...]], ...]:
     """The rule sets registered under ``porter.rules`` (entry point name: their owner)."""
     found = []
-    for entry in sorted(entry_points(group=RULE_GROUP), key=lambda e: e.name):
+    for entry in sorted(entry_points(RULE_GROUP), key=lambda e: e.name):
         try:
             loaded = tuple(entry.load())
         except Exception as exc:

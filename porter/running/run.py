@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from porter.charts.convert import ChartOptions, convert_chart
 from porter.charts.inputs import ChartInput
+from porter.charts.options import ChartOptions
 from porter.engine.config import Config
 from porter.engine.pipeline import Pipeline
 from porter.engine.results import FileResult
@@ -54,6 +54,8 @@ def convert_paths(arguments: Iterable[str | Path], config: Config | None = None,
     try:
         for position, item in zip(positions, items, strict=True):
             if isinstance(item, ChartInput):
+                from porter.charts.convert import convert_chart  # Helm: only for a chart
+
                 result = convert_chart(item, pipeline, charts or ChartOptions())
             elif isinstance(item, PorterError):
                 result = FileResult(path=item.file or "-", original="", converted="",

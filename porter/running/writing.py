@@ -140,23 +140,32 @@ _FEW = 4
 def _sync_file_systems(paths: list[str]) -> None:
     """Make the data of ``paths`` durable: one ``syncfs`` per file system they are on (one
     journal commit for all), or an fsync of each where ``syncfs`` is missing."""
-    seen: set[int] = set()
     # syncfs writes out every dirty page of the file system, other programs' too: for a
     # handful of files their own fsyncs cost less.
     syncfs = getattr(_libc(), "syncfs", None) if len(paths) > _FEW else None
-    for path in paths:
+    if syncfs is None:
+        for path in paths:
+            _fsync(path)
+        return
+    devices: dict[int, str] = {}
+    for path in paths:  # a stat, not an open, tells the file system of each
+        devices.setdefault(os.stat(path).st_dev, path)
+    for path in devices.values():
         handle = os.open(path, os.O_RDONLY)
         try:
-            device = os.fstat(handle).st_dev
-            if syncfs is None:
-                os.fsync(handle)
-            elif device not in seen:
-                seen.add(device)
-                if syncfs(handle) != 0:
-                    error = ctypes.get_errno()
-                    raise OSError(error, os.strerror(error), path)
+            if syncfs(handle) != 0:
+                error = ctypes.get_errno()
+                raise OSError(error, os.strerror(error), path)
         finally:
             os.close(handle)
+
+
+def _fsync(path: str) -> None:
+    handle = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
 
 
 def _libc() -> Any:

@@ -26,7 +26,6 @@ from porter.yamledit.documents import Document, Path
 from porter.yamledit.errors import InputError, LocatedError
 from porter.yamledit.parsing import compose
 from porter.yamledit.plaindata import build, clone
-from porter.yamledit.redump import redump
 from porter.yamledit.splicing import (
     Edit,
     LineIndex,
@@ -143,6 +142,8 @@ def _redump(change: Change, lines: LineIndex, why: str) -> None:
 
 
 def _redump_edit(document: Document, lines: LineIndex, ops: list[Op]) -> Edit:
+    from porter.yamledit.redump import redump  # ruamel.yaml: loaded for the fallback only
+
     splicer = Splicer(document, lines)
     root = document.root
     start, end = root.start_mark.index, splicer.node_end(root)
