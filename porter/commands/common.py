@@ -21,13 +21,7 @@ from porter.engine.config import Config, load_config
 from porter.engine.results import FileResult
 from porter.engine.suppression import suppress
 from porter.errors import ConfigError, PorterError, WriteError
-from porter.outputs import (
-    github,
-    report_json,
-    report_jsonl,
-    report_text,
-    sarif,
-)
+from porter.outputs import report_json, report_jsonl, report_text
 from porter.outputs.encoding import to_bytes
 from porter.outputs.run_info import RunInfo
 from porter.running.writing import write_atomic
@@ -57,8 +51,7 @@ _EXTENSIONS = {".json": ReportFormat.json, ".jsonl": ReportFormat.jsonl,
                ".htm": ReportFormat.html, ".md": ReportFormat.markdown,
                ".markdown": ReportFormat.markdown}
 _RENDERERS = {ReportFormat.text: report_text.render, ReportFormat.json: report_json.render,
-              ReportFormat.jsonl: report_jsonl.render, ReportFormat.sarif: sarif.render,
-              ReportFormat.github: github.render}
+              ReportFormat.jsonl: report_jsonl.render}
 _READINESS = (ReportFormat.html, ReportFormat.markdown)
 """Formats that show the whole run (they also need the run's facts and the converted texts)."""
 
@@ -133,11 +126,17 @@ def write_reports(results: Sequence[FileResult], targets: Iterable[tuple[Path, R
         if fmt is ReportFormat.json:  # the largest report: rendered as it is written
             data = (to_bytes(chunk) for chunk in report_json.chunks(results, shard))
         elif fmt is ReportFormat.sarif:
+            from porter.outputs import sarif  # for this format
+
             root = (sarif_root or repository_root()).resolve()
             data = to_bytes(sarif.render(results, root=root.as_posix(),
                                          cwd=Path.cwd().as_posix(), shard=shard))
         elif fmt in _READINESS:
             data = to_bytes(_readiness_report(fmt, results, run))
+        elif fmt is ReportFormat.github:
+            from porter.outputs import github  # for this format
+
+            data = to_bytes(github.render(results))
         else:
             data = to_bytes(_RENDERERS[fmt](results))
         if str(path) == STDOUT:

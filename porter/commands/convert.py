@@ -5,7 +5,7 @@ from __future__ import annotations
 import stat
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -68,7 +68,6 @@ from porter.outputs import (
 from porter.outputs.encoding import to_bytes
 from porter.running.inputs import InputFile, discover, external_target
 from porter.running.run import convert_paths
-from porter.running.shards import Shard
 from porter.running.spill import ResultLog
 from porter.running.writing import (
     BackupExists,
@@ -79,6 +78,9 @@ from porter.running.writing import (
     write_atomic,
 )
 from porter.yamledit.textfile import SourceText
+
+if TYPE_CHECKING:
+    from porter.running.shards import Shard
 
 
 def _write_overlay(results: list[FileResult], directory: Path, quiet: bool) -> str:
@@ -174,6 +176,14 @@ def _write_one(result: FileResult, targets: _Targets) -> bool:
         return False
     targets.written[target.resolve()] = result.path
     return True
+
+
+def _shard(text: str | None) -> Shard | None:
+    if text is None:
+        return None
+    from porter.running.shards import Shard  # hashing: for --shard
+
+    return Shard.parse(text)
 
 
 def _display(item: object) -> str:
@@ -346,7 +356,7 @@ def convert(
                               toleration, drive or [], target_windows, select, ignore)
         config = with_image_flags(config, resolve_images, image_cache, insecure_registry)
         targets = report_targets(report or [], report_format or [])
-        part = Shard.parse(shard) if shard is not None else None
+        part = _shard(shard)
         patch_out = patch is not None and str(patch) == STDOUT
         yaml_out = output is None and not in_place and not diff and patch is None \
             and kustomize_dir is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from porter.charts.inputs import ChartInput
 from porter.charts.options import ChartOptions
@@ -11,11 +12,13 @@ from porter.engine.config import Config
 from porter.engine.pipeline import Pipeline
 from porter.engine.results import FileResult
 from porter.errors import PorterError
-from porter.running import images
 from porter.running.convert_file import convert_input, read_input
 from porter.running.inputs import InputFile, discover
 from porter.running.parallel import convert_in_workers, default_jobs, input_bytes, worth_forking
-from porter.running.shards import Shard
+
+if TYPE_CHECKING:
+    from porter.running.images import ImageUse
+    from porter.running.shards import Shard
 
 
 def convert_paths(arguments: Iterable[str | Path], config: Config | None = None,
@@ -69,7 +72,8 @@ def convert_paths(arguments: Iterable[str | Path], config: Config | None = None,
                 result.position = position
             yield result
     finally:
-        images.save(config)
+        if resolver is not None:
+            resolver.save()
 
 
 def _prefetch_images(items: list[InputFile | ChartInput | PorterError],
@@ -78,7 +82,9 @@ def _prefetch_images(items: list[InputFile | ChartInput | PorterError],
     conversion (workers then share the answers). Returns standard input, read for this."""
     if config.image_resolver() is None:
         return None
-    uses: list[images.ImageUse] = []
+    from porter.running import images  # image resolution: with --resolve-images
+
+    uses: list[ImageUse] = []
     stdin = None
     for item in items:
         if not isinstance(item, InputFile):

@@ -19,8 +19,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import jsonpatch
-
 from porter.yamledit.diffing import Op, diff, same
 from porter.yamledit.documents import Document, Path
 from porter.yamledit.errors import InputError, LocatedError
@@ -85,6 +83,8 @@ def edit_document(text: str, index: int, patch: Sequence[dict[str, Any]],
     ``jsonpatch.JsonPatchException`` (or ``JsonPointerException``) for a patch that does not
     apply to the document's data.
     """
+    import jsonpatch  # the API's patches; the pipeline makes its own operations
+
     raws = compose(text, name)
     if not 0 <= index < len(raws):
         raise InputError(f"no document {index} (the text holds {len(raws)})", name)
