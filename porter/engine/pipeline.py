@@ -105,7 +105,8 @@ class Pipeline:
             if not ops:
                 result.findings.extend(findings)
                 continue
-            tagged = _custom_tag(document, ops)
+            # A tag starts with "!": a text without one has none.
+            tagged = _custom_tag(document, ops) if "!" in text else None
             if tagged is not None:
                 result.findings.append(_custom_tag_finding(document, *tagged))
                 result.resources[spans:] = _spans(document, original)

@@ -65,7 +65,7 @@ class Document:
     def data(self) -> Any:
         if self._info is None:
             self._data, self._info = build(self.root, self.file, self.line_offset,
-                                           self.budget)
+                                           self.budget, aliases=self.raw.anchors)
         return self._data
 
     @data.setter

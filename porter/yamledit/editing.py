@@ -190,7 +190,8 @@ def _mismatches(text: str, name: str, changes: list[Change]) -> list[Change]:
             bad.append(change)
             continue
         try:
-            data, _ = build(raws[change.position].root, name)
+            raw = raws[change.position]
+            data, _ = build(raw.root, name, aliases=raw.anchors)
         except LocatedError:
             bad.append(change)
             continue

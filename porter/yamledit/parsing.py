@@ -71,6 +71,9 @@ class RawDocument:
     index: int
     root: Node
     line_offset: int = 0
+    anchors: bool = True
+    """Whether the text it was composed from may define an anchor (has an ``&``): without
+    one, no node is reached through an alias."""
 
 
 @dataclass
@@ -319,9 +322,10 @@ def compose(text: str, name: str, templates: bool = True) -> list[RawDocument]:
     (manifests); a values file may hold such strings for ``tpl``."""
     composer = _Composer(text)
     documents: list[RawDocument] = []
+    anchors = "&" in text
     try:
         while composer.check_node():
-            documents.append(RawDocument(len(documents), composer.get_node()))
+            documents.append(RawDocument(len(documents), composer.get_node(), 0, anchors))
     except yaml.MarkedYAMLError as exc:
         raise _yaml_error(exc, text, name) from None
     except yaml.reader.ReaderError as exc:

@@ -69,21 +69,28 @@ MAX_INT_DIGITS = sys.get_int_max_str_digits() or 4300
 _INT_LIMIT = 10 ** MAX_INT_DIGITS
 
 
-def _scalar(node: ScalarNode, name: str = "-", where: tuple[int, int] = (1, 1)) -> Any:
+def _scalar(node: ScalarNode, name: str = "-", line_offset: int = 0) -> Any:
+    where = None if node.tag == PLAIN else _located(node, line_offset)
     try:
-        value = _scalar_value(node, name, where)
+        value = resolve_plain(node.value) if where is None else \
+            _scalar_value(node, name, where)
     except ValueError as exc:  # Python refuses to convert integers of more than 4,300 digits
         if "digits" not in str(exc):
             raise
         raise InputError(f"integer of {len(node.value):,} characters: more digits than porter "
-                         f"reads ({MAX_INT_DIGITS:,}, Python's limit)", name, *where) from None
-    if isinstance(value, int) and not -_INT_LIMIT < value < _INT_LIMIT:
+                         f"reads ({MAX_INT_DIGITS:,}, Python's limit)", name,
+                         *_located(node, line_offset)) from None
+    if type(value) is int and not -_INT_LIMIT < value < _INT_LIMIT:
         # Hexadecimal, octal and binary text converts at any length, but the number could
         # never be written back or put in a message (str() refuses it).
         raise InputError(f"integer of {len(node.value):,} characters: larger than porter "
                          f"reads ({MAX_INT_DIGITS:,} decimal digits, Python's limit)", name,
-                         *where)
+                         *_located(node, line_offset))
     return value
+
+
+def _located(node: Node, line_offset: int) -> tuple[int, int]:
+    return node.start_mark.line + 1 + line_offset, node.start_mark.column + 1
 
 
 def _scalar_value(node: ScalarNode, name: str, where: tuple[int, int]) -> Any:
@@ -133,10 +140,12 @@ class BuildInfo:
 
 class _Builder:
     def __init__(self, name: str, line_offset: int, budget: AliasBudget | None,
-                 last_key_wins: bool = False) -> None:
+                 last_key_wins: bool = False, aliases: bool = True) -> None:
         self.name = name
         self.last_key_wins = last_key_wins
         self.line_offset = line_offset
+        self.aliases = aliases
+        """Whether the nodes may hold aliases (else nothing is tracked for them)."""
         self.seen: set[int] = set()
         self.open: set[int] = set()
         """Collections being built (an alias to one of them would never end)."""
@@ -160,8 +169,14 @@ class _Builder:
         if depth > MAX_DEPTH:
             raise InputError(f"document nests deeper than {MAX_DEPTH} levels", self.name,
                              *self._where(node))
-        if isinstance(node, ScalarNode):
-            return _scalar(node, self.name, self._where(node))
+        kind = type(node)
+        if kind is ScalarNode:
+            return _scalar(node, self.name, self.line_offset)
+        if not self.aliases:  # no node is reached twice: nothing to track
+            if kind is MappingNode:
+                return self._mapping(node, depth)
+            if kind is SequenceNode:
+                return [self.build(item, depth + 1) for item in node.value]
         key = id(node)
         if key in self.open:
             raise InputError("recursive alias: an anchored node contains an alias to itself",
@@ -185,19 +200,19 @@ class _Builder:
 
     def _mapping(self, node: MappingNode, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}
-        first_line: dict[str, int] = {}
         merges: list[Node] = []
         for key_node, value_node in node.value:
-            if isinstance(key_node, ScalarNode) and key_node.value == MERGE_KEY and \
+            if key_node.value == MERGE_KEY and isinstance(key_node, ScalarNode) and \
                     key_node.tag in (PLAIN, _TAG + "merge"):
                 merges.append(value_node)
                 continue
             key = self._key(key_node)
             if key in result and not self.last_key_wins:
+                first = next(k for k, _ in node.value if k is not key_node and
+                             isinstance(k, ScalarNode) and k.value == key)
                 raise InputError(
-                    f"duplicate key {key!r} (first at line {first_line[key]})",
+                    f"duplicate key {key!r} (first at line {self._where(first)[0]})",
                     self.name, *self._where(key_node))
-            first_line[key] = key_node.start_mark.line + 1 + self.line_offset
             result[key] = self.build(value_node, depth + 1)
         if merges:
             self.info.merged.add(id(node))
@@ -213,27 +228,27 @@ class _Builder:
         return result
 
     def _key(self, node: Node) -> str:
-        if isinstance(node, ScalarNode):
+        if type(node) is ScalarNode:
             return node.value
         raise InputError("complex mapping key (a collection used as a key)", self.name,
                          *self._where(node))
 
-
     def _where(self, node: Node) -> tuple[int, int]:
-        return node.start_mark.line + 1 + self.line_offset, node.start_mark.column + 1
+        return _located(node, self.line_offset)
 
 
 def build(node: Node, name: str, line_offset: int = 0,
           budget: AliasBudget | None = None, last_key_wins: bool = False,
-          ) -> tuple[Any, BuildInfo]:
+          aliases: bool = True) -> tuple[Any, BuildInfo]:
     """Plain data for ``node`` and what building noticed; raises InputError for bad data.
 
     ``line_offset`` is added to the lines errors name (the node's segment starts there);
     ``budget`` bounds alias expansion over several documents of one file;
     ``last_key_wins`` takes a repeated key's last value (Helm's values reader) instead of
-    refusing it (the API server's strict reader).
+    refusing it (the API server's strict reader); ``aliases=False`` says the nodes hold no
+    alias (their text has no anchor), which saves tracking the nodes seen.
     """
-    builder = _Builder(name, line_offset, budget, last_key_wins)
+    builder = _Builder(name, line_offset, budget, last_key_wins, aliases)
     return builder.build(node), builder.info
 
 
