@@ -202,11 +202,11 @@ def test_owner_is_kept_where_permitted_and_the_write_goes_on_where_not(tmp_path,
     path.write_bytes(b"old\n")
     calls: list[tuple[int, int]] = []
 
-    def chown(target, uid, gid):
+    def fchown(handle, uid, gid):
         calls.append((uid, gid))
         raise PermissionError(1, "Operation not permitted")
 
-    monkeypatch.setattr(os, "chown", chown)
+    monkeypatch.setattr(os, "fchown", fchown)
     write_atomic(path, b"new\n")
     assert path.read_bytes() == b"new\n"
     status = path.stat()

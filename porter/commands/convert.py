@@ -73,6 +73,7 @@ from porter.running.writing import (
     BackupExists,
     ChangedMeanwhile,
     DurableBatch,
+    RealPaths,
     keep_backup,
     safe_join,
     write_atomic,
@@ -111,6 +112,7 @@ class _Targets:
         """With a batch, files are staged and renamed into place at the batch's commit."""
         self.written: dict[Path, str] = {}
         """Each --output file written (or staged) so far, and the input it came from."""
+        self.real = RealPaths()
 
 
 def _input_root(result: FileResult) -> Path:
@@ -137,7 +139,7 @@ def _write_one(result: FileResult, targets: _Targets) -> bool:
             result.errors.append(PorterError(refusal, result.path))
             return False
         target = source
-        earlier = targets.written.get(source.resolve())
+        earlier = targets.written.get(targets.real(source))
         if earlier is not None and earlier != result.path:
             # Two names of one file (a link inside the tree): both read the same bytes
             # before either was renamed over, so the first rewrite is this one's too.
@@ -149,7 +151,7 @@ def _write_one(result: FileResult, targets: _Targets) -> bool:
         return False
     else:
         try:
-            target = safe_join(targets.output, result.relative)
+            target = safe_join(targets.output, result.relative, targets.real)
         except ValueError as exc:
             result.errors.append(PorterError(str(exc), result.path))
             return False
@@ -174,7 +176,7 @@ def _write_one(result: FileResult, targets: _Targets) -> bool:
         result.errors.append(WriteError(f"cannot write {target}: {exc.strerror or exc}",
                                         result.path))
         return False
-    targets.written[target.resolve()] = result.path
+    targets.written[targets.real(target)] = result.path
     return True
 
 
@@ -209,7 +211,7 @@ def _in_place_refusal(source: Path, result: FileResult, targets: _Targets) -> st
 def _output_refusal(source: Path, target: Path, result: FileResult,
                     targets: _Targets) -> str | None:
     # Staged outputs are not at their target until the batch commits: ask the run first.
-    earlier = targets.written.get(target.resolve())
+    earlier = targets.written.get(targets.real(target))
     if earlier is not None and earlier != result.path:
         return (f"--output {target} was already written from {earlier} (both inputs have "
                 f"the path {result.relative} below their root); not written")

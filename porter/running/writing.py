@@ -40,21 +40,25 @@ def write_atomic(path: Path, data: bytes | Iterable[bytes], mode: int | None = N
 
 
 def _stage(path: Path, data: bytes | Iterable[bytes], mode: int | None,
-           sync: bool) -> tuple[str, Path] | None:
+           sync: bool, directories: set[Path] | None = None) -> tuple[str, Path] | None:
     """Write ``data`` to a temporary beside ``path``'s target: (temporary, target); None when
-    ``path`` is not a file to replace (/dev/stdout, a pipe) and was written directly."""
-    if path.exists() and not path.is_file():  # /dev/stdout, a pipe: nothing to replace
-        with open(path, "wb") as stream:
+    ``path`` is not a file to replace (/dev/stdout, a pipe) and was written directly.
+    ``directories`` are known to exist already (and learn the ones made here)."""
+    try:
+        existing: os.stat_result | None = os.stat(path)  # through a link: what it names
+    except FileNotFoundError:
+        existing = None
+    if existing is not None and not stat.S_ISREG(existing.st_mode):
+        with open(path, "wb") as stream:  # /dev/stdout, a pipe: nothing to replace
             _write_all(stream, data)
         return None
     target = path.resolve() if path.is_symlink() else path
-    try:
-        existing: os.stat_result | None = target.stat()
-    except FileNotFoundError:
-        existing = None
     if mode is None:
         mode = stat.S_IMODE(existing.st_mode) if existing else 0o666 & ~_umask()
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if directories is None or target.parent not in directories:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if directories is not None:
+            directories.add(target.parent)
     return _temporary(target, data, mode, sync, existing), target
 
 
@@ -81,12 +85,12 @@ def _holds(path: Path, expect: bytes) -> bool:
         return False
 
 
-def _keep_owner(temporary: str, existing: os.stat_result) -> None:
+def _keep_owner(handle: int, existing: os.stat_result) -> None:
     """Give the new file the old one's owner and group, or its group alone, where permitted
     (root may do both; a user may set a group they belong to)."""
     for owner in (existing.st_uid, -1):
         try:
-            os.chown(temporary, owner, existing.st_gid)
+            os.fchown(handle, owner, existing.st_gid)
             return
         except OSError:
             continue
@@ -124,9 +128,9 @@ def _temporary(beside: Path, data: bytes | Iterable[bytes], mode: int, sync: boo
             stream.flush()
             if sync:
                 os.fsync(stream.fileno())
-        if existing is not None:
-            _keep_owner(temporary, existing)
-        os.chmod(temporary, mode)  # after chown, which may clear set-id bits
+            if existing is not None:
+                _keep_owner(stream.fileno(), existing)
+            os.fchmod(stream.fileno(), mode)  # after chown, which may clear set-id bits
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
@@ -204,6 +208,8 @@ class DurableBatch:
         self.started = 0.0
         self.installed = 0
         """Files renamed over their targets so far, by every commit (an interrupted one too)."""
+        self.directories: set[Path] = set()
+        """Directories that exist (staged into, or made), so each is made once."""
 
     def add(self, path: Path | None, data: bytes = b"", mode: int | None = None,
             item: Any = None, before: Callable[[], None] | None = None,
@@ -218,7 +224,7 @@ class DurableBatch:
         if path is not None:
             if before is not None:
                 before()
-            staged = _stage(path, data, mode, sync=False)
+            staged = _stage(path, data, mode, sync=False, directories=self.directories)
             if staged is not None:
                 temporary, target = staged
                 self.size += len(data)
@@ -337,10 +343,30 @@ def keep_backup(path: Path, suffix: str = ".orig") -> Path:
     return backup
 
 
-def safe_join(root: Path, relative: str) -> Path:
+class RealPaths:
+    """``Path.resolve()`` of many paths that share directories, each directory resolved once
+    (for one run: a directory is taken to stay what it was)."""
+
+    def __init__(self) -> None:
+        self._directories: dict[str, str] = {}
+
+    def __call__(self, path: Path) -> Path:
+        text = os.path.abspath(path)
+        if ".." in Path(path).parts:  # ".." after a link is not what abspath makes of it
+            return Path(path).resolve()
+        directory, name = os.path.split(text)
+        real = self._directories.get(directory)
+        if real is None:
+            real = self._directories[directory] = os.path.realpath(directory)
+        joined = os.path.join(real, name)
+        return Path(os.path.realpath(joined) if os.path.islink(joined) else joined)
+
+
+def safe_join(root: Path, relative: str, real: RealPaths | None = None) -> Path:
     """``root / relative``, refusing a path that would leave ``root``."""
-    candidate = (root / relative).resolve()
-    base = root.resolve()
+    real = real or RealPaths()
+    candidate = real(root / relative)
+    base = real(root)
     if candidate != base and base not in candidate.parents:
         raise ValueError(f"{relative!r} would be written outside {root}")
     return root / relative
