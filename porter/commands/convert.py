@@ -110,8 +110,9 @@ class _Targets:
         self.external_links = external_links
         self.batch = batch
         """With a batch, files are staged and renamed into place at the batch's commit."""
-        self.written: dict[Path, str] = {}
-        """Each --output file written (or staged) so far, and the input it came from."""
+        self.written: dict[str, str] = {}
+        """Each --output file written (or staged) so far (its real path), and the input it
+        came from."""
         self.real = RealPaths()
 
 

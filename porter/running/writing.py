@@ -350,23 +350,23 @@ class RealPaths:
     def __init__(self) -> None:
         self._directories: dict[str, str] = {}
 
-    def __call__(self, path: Path) -> Path:
-        text = os.path.abspath(path)
-        if ".." in Path(path).parts:  # ".." after a link is not what abspath makes of it
-            return Path(path).resolve()
-        directory, name = os.path.split(text)
+    def __call__(self, path: Path | str) -> str:
+        text = os.fspath(path)
+        if ".." in text.split(os.sep):  # ".." after a link is not what abspath makes of it
+            return os.path.realpath(text)
+        directory, name = os.path.split(os.path.abspath(text))
         real = self._directories.get(directory)
         if real is None:
             real = self._directories[directory] = os.path.realpath(directory)
         joined = os.path.join(real, name)
-        return Path(os.path.realpath(joined) if os.path.islink(joined) else joined)
+        return os.path.realpath(joined) if os.path.islink(joined) else joined
 
 
 def safe_join(root: Path, relative: str, real: RealPaths | None = None) -> Path:
     """``root / relative``, refusing a path that would leave ``root``."""
     real = real or RealPaths()
-    candidate = real(root / relative)
+    candidate = real(os.path.join(root, relative))
     base = real(root)
-    if candidate != base and base not in candidate.parents:
+    if candidate != base and not candidate.startswith(base.rstrip(os.sep) + os.sep):
         raise ValueError(f"{relative!r} would be written outside {root}")
     return root / relative
