@@ -15,16 +15,28 @@ STDIN = "-"
 SUFFIXES = (".yaml", ".yml")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class InputFile:
-    """One file to convert: how to show it, where it is, and its path below its input root."""
+    """One file to convert: how to show it, where it is, and its path below its input root.
+
+    A run may list a million of them: the location is kept as text (a ``Path`` is several
+    times its size) and :attr:`path` made when asked for."""
 
     display: str
-    path: Path | None
-    """None for standard input."""
+    location: str | Path | None
+    """Where the file is; None for standard input (given as a Path, kept as its text)."""
     relative: str
     explicit: bool
     """Named on the command line (not found by walking a directory)."""
+
+    def __post_init__(self) -> None:
+        if self.location is not None and not isinstance(self.location, str):
+            object.__setattr__(self, "location", os.fspath(self.location))
+
+    @property
+    def path(self) -> Path | None:
+        """None for standard input."""
+        return None if self.location is None else Path(self.location)
 
 
 def discover(arguments: list[str], exclude: Path | None = None,

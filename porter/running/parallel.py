@@ -26,7 +26,7 @@ FORK_BYTES = 512 << 10
 """Below this much input (and with the default ``--jobs``) files are converted in the main
 process: starting workers would cost more than they win."""
 BATCH_BYTES = 256 << 10
-BATCH_FILES = 64
+BATCH_FILES = 32
 _PR_SET_PDEATHSIG = 1
 
 
