@@ -63,7 +63,10 @@ class Pipeline:
                 result.errors.append(piece.error)
             elif piece.count and may_hold_pod_template(chunk):
                 self._look_for_pod_templates(chunk, piece, name, result, budget)
-        result.converted = "".join(out)
+        converted = "".join(out)
+        # Unchanged: the very same string, so that a result sent between processes or
+        # pickled carries the text once.
+        result.converted = text if converted == text else converted
         result.findings.sort(key=Finding.sort_key)
         return result
 
