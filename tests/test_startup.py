@@ -12,7 +12,8 @@ from conftest import FIXTURES
 LOADED_ON_DEMAND = (
     "pydantic",  # typer 0.29's option adapters (pyproject pins typer below it)
     "jsonschema",  # chart values schemas: --values-overlay
-    "http.client", "ssl", "porter.images.registry", "concurrent.futures",  # --resolve-images
+    "http.client", "ssl", "porter.images.registry", "porter.images.resolve",  # --resolve-images
+    "concurrent.futures",
     "multiprocessing",  # worker processes: large inputs or --jobs
     "porter.outputs.readiness", "porter.outputs.report_html",
     "porter.outputs.report_markdown",  # --report x.html / x.md
@@ -20,6 +21,8 @@ LOADED_ON_DEMAND = (
     "porter.outputs.kustomize",  # --kustomize
     "porter.preflight.cluster",  # porter preflight
     "porter.outputs.report_merge",  # porter report merge
+    "porter.outputs.sarif", "porter.outputs.github",  # --report x.sarif / --format github
+    "porter.running.shards",  # --shard K/N
     "importlib.metadata",  # the registry reads entry points itself (porter.engine.entry_points)
     "ruamel.yaml",  # the fallback writer, for a layout the splicer declines
     "porter.charts.convert", "porter.charts.render",  # Helm: a chart among the inputs
@@ -52,5 +55,10 @@ def test_converting_a_file_loads_nothing_its_options_do_not_need():
 def test_the_options_load_their_machinery(tmp_path):
     """The other side: each lazily loaded part is there when its option asks for it."""
     loaded = _loaded("convert", str(FIXTURES / "quickstart" / "input.yaml"), "-q",
-                     "--report", str(tmp_path / "r.html"), "--kustomize", str(tmp_path / "k"))
-    assert {"porter.outputs.report_html", "porter.outputs.kustomize"} <= loaded
+                     "--report", str(tmp_path / "r.html"), "--kustomize", str(tmp_path / "k"),
+                     "--report", str(tmp_path / "r.sarif"), "--shard", "1/1")
+    assert {"porter.outputs.report_html", "porter.outputs.kustomize", "porter.outputs.sarif",
+            "porter.running.shards"} <= loaded
+    assert {"porter.charts.convert", "porter.commands.convert"} <= _loaded(
+        "convert", str(FIXTURES / "charts" / "web"), "-q")
+    assert "porter.commands.rules" in _loaded("rules")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -14,9 +14,12 @@ from porter.engine.registry import find_rule, transform_by_id, transform_types
 from porter.engine.transform import Transform, option_fields
 from porter.errors import ConfigError, InputError
 from porter.images.facts import ImageFacts
-from porter.images.resolve import ImageSettings, Resolver
+from porter.images.settings import ImageSettings
 from porter.kube.windows_versions import DEFAULT_TARGET, target
 from porter.yamledit.reading import load_one
+
+if TYPE_CHECKING:
+    from porter.images.resolve import Resolver
 
 CONFIG_NAME = "porter.yaml"
 FAIL_ON = ("error", "warning", "never")
@@ -74,6 +77,8 @@ class Config:
             return None
         resolver = self.__dict__.get("_resolver")
         if resolver is None:
+            from porter.images.resolve import Resolver  # registries: with --resolve-images
+
             resolver = self.__dict__["_resolver"] = Resolver(self.images)
         return resolver
 

@@ -18,7 +18,6 @@ from typing import Any
 from porter.images.facts import ImageFacts
 
 FORMAT = 1
-DEFAULT_TTL = 24 * 3600.0
 
 
 def user_cache_file() -> Path:

@@ -9,37 +9,16 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from porter.images.cache import DEFAULT_TTL, FactsFile, user_cache_file
+from porter.images.cache import FactsFile, user_cache_file
 from porter.images.credentials import Credentials
 from porter.images.facts import ImageFacts
 from porter.images.reference import ReferenceError, parse
+from porter.images.settings import ImageSettings
 
 if TYPE_CHECKING:  # the HTTP client is loaded when an image is first looked up
     from porter.images.registry import Client
-
-
-@dataclass(frozen=True)
-class ImageSettings:
-    """``images:`` in ``porter.yaml`` and the ``--resolve-images`` family of flags."""
-
-    resolve: bool = False
-    cache_file: Path | None = None
-    """``--image-cache FILE``: read first, written with every answer."""
-    insecure: frozenset[str] = frozenset()
-    """``--insecure-registry HOST``: plain HTTP for these hosts."""
-    timeout: float = 5.0
-    retries: int = 2
-    budget: float = 60.0
-    """Seconds the whole run may spend asking registries."""
-    concurrency: int = 8
-    ttl: float = DEFAULT_TTL
-    user_cache: bool = True
-    docker_config: Path | None = None
-    """Default: ``$DOCKER_CONFIG/config.json`` or ``~/.docker/config.json``."""
 
 
 class Resolver:
