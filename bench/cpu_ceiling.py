@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import sys
 
-_LOOP = 4_000_000
+_LOOP = 10_000_000
 
 
 def _burn() -> int:
