@@ -3,7 +3,9 @@ die with the main process, each file's conversion has a memory budget."""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -150,3 +152,50 @@ def test_a_file_beyond_its_memory_budget_is_refused_and_the_next_converts(tmp_pa
     monkeypatch.undo()
     again = convert_file.convert_input(InputFile("big.yaml", big, "big.yaml", True), pipeline)
     assert again.errors == [] and again.changed
+
+
+_IGNORED = """\
+apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: agent
+  annotations:
+    winporter.dev/ignore: privileged-container, linux-only-field
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec:
+      containers:
+        - name: agent
+          image: mcr.microsoft.com/windows/nanoserver:ltsc2022
+          securityContext: {privileged: true, runAsUser: 0}
+"""
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_written_runs_report_and_write_as_runs_that_keep_the_texts(tmp_path, jobs):
+    """``-o`` without outputs that need the texts gets light results (bytes to write, texts
+    released, in the workers too); annotations, encodings and every report come out as in a
+    run that keeps the texts (``--patch`` makes it keep them)."""
+    tree = tmp_path / "tree"
+    for case in sorted(p.name for p in FIXTURES.iterdir() if (p / "input.yaml").is_file()):
+        (tree / case).mkdir(parents=True)
+        shutil.copyfile(FIXTURES / case / "input.yaml", tree / case / "input.yaml")
+    (tree / "ignored.yaml").write_text(_IGNORED)
+    runs = {}
+    out, report = tmp_path / "out", tmp_path / "report.json"
+    for name, extra in (("light", []), ("texts", ["--patch", str(tmp_path / "p.json")])):
+        shutil.rmtree(out, ignore_errors=True)
+        run = subprocess.run([sys.executable, "-m", "porter", "convert", str(tree), "-o",
+                              str(out), "--report", str(report), "--jobs", jobs, *extra],
+                             capture_output=True, text=True, check=False)
+        files = {p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*"))
+                 if p.is_file()}
+        stderr = run.stderr.replace(f"; patch written to {tmp_path / 'p.json'}", "")
+        runs[name] = (run.returncode, stderr, json.loads(report.read_text()), files)
+    assert runs["light"] == runs["texts"]
+    findings = runs["light"][2]["findings"]
+    assert not [f for f in findings if f["file"].endswith("ignored.yaml") and
+                f["rule"] in ("privileged-container", "linux-only-field")]
+    assert "suppressed)" in runs["light"][1]

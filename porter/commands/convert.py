@@ -400,9 +400,12 @@ def convert(
                         finish(result)
                     written = batch.installed
 
+                # Writing to -o with no output that needs the texts: the results come
+                # holding the bytes to write, not the texts.
+                lean = output is not None and not diff and not keep_texts
                 converted = convert_paths(paths, config, exclude=output, charts=charts,
                                           jobs=jobs, on_total=advance.total, shard=part,
-                                          external_links=external_links)
+                                          external_links=external_links, lean=lean)
                 try:
                     for result in selected(converted, config):
                         staged = _write_one(result, writing)

@@ -78,11 +78,23 @@ class FileResult:
     -`` gives back what it cannot convert, as ``post-render`` does)."""
     released: bool = False
     """The texts were dropped once written (bulk runs keep only findings in memory)."""
+    data: bytes | None = None
+    """The converted file's bytes, kept when the texts were released before it was written
+    (:meth:`keep_bytes_only`)."""
     _changed: bool | None = None
 
     def converted_bytes(self) -> bytes:
+        if self.data is not None:
+            return self.data
         source = self.source or SourceText(self.original)
         return source.encode(self.converted)
+
+    def keep_bytes_only(self) -> None:
+        """Keep the bytes to write and what reports need, not the texts: a run that writes
+        files and keeps no texts gets its results from worker processes this light."""
+        if self.source is not None and not self.released:
+            self.data = self.converted_bytes()
+        self.release_text()
 
     @property
     def changed(self) -> bool:
@@ -94,6 +106,8 @@ class FileResult:
         """Forget the file's texts and patches (after its outputs are written), keeping what
         reports need."""
         self._changed = self.changed
+        if self.released:
+            self.data = None  # written by now
         self.original = self.converted = ""
         self.patches = []
         self.resources = []  # the readiness reports' (which keep the texts)

@@ -8,10 +8,12 @@ import stat
 import sys
 from collections.abc import Iterator
 
+from porter.engine.config import Config
 from porter.engine.findings import Finding, Severity
 from porter.engine.pipeline import Pipeline
 from porter.engine.registry import INTERNAL_ERROR
 from porter.engine.results import FileResult
+from porter.engine.suppression import suppress
 from porter.errors import InputError
 from porter.running.inputs import InputFile
 from porter.yamledit.textfile import decode
@@ -146,3 +148,12 @@ def _not_kubernetes(result: FileResult, item: InputFile) -> None:
         result.errors.append(InputError(f"{what}; passed through unchanged", item.display, 1, 1))
     else:
         result.notes.append(f"{item.display}: note: {what}; passed through unchanged")
+
+
+def lightened(result: FileResult, config: Config) -> FileResult:
+    """``result`` for a run that writes files and keeps no texts: its findings suppressed
+    (annotations are read from the text, which goes next), then only the bytes to write kept
+    (what crosses from a worker process is then a fraction of the file)."""
+    suppress(result, config)
+    result.keep_bytes_only()
+    return result

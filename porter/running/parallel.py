@@ -16,7 +16,7 @@ from porter.engine.config import Config
 from porter.engine.pipeline import Pipeline
 from porter.engine.results import FileResult
 from porter.errors import InputError
-from porter.running.convert_file import convert_input
+from porter.running.convert_file import convert_input, lightened
 from porter.running.inputs import InputFile
 
 if TYPE_CHECKING:
@@ -81,7 +81,7 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _worker(connection: Connection, config: Config, parent: int) -> None:
+def _worker(connection: Connection, config: Config, parent: int, lean: bool) -> None:
     _die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
     pipeline = Pipeline(config)
@@ -93,7 +93,8 @@ def _worker(connection: Connection, config: Config, parent: int) -> None:
         if task is None:
             break
         for position, item in task:
-            connection.send((position, convert_input(item, pipeline)))
+            result = convert_input(item, pipeline)
+            connection.send((position, lightened(result, config) if lean else result))
 
 
 @dataclass(eq=False)
@@ -106,8 +107,9 @@ class _Worker:
 
 
 class _Pool:
-    def __init__(self, config: Config, jobs: int) -> None:
+    def __init__(self, config: Config, jobs: int, lean: bool = False) -> None:
         self.config = config
+        self.lean = lean
         import multiprocessing  # loaded when workers are started, not at every start-up
 
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
@@ -117,7 +119,7 @@ class _Pool:
     def _start(self) -> _Worker:
         ours, theirs = self.context.Pipe()
         process = self.context.Process(target=_worker, daemon=True,
-                                       args=(theirs, self.config, os.getpid()))
+                                       args=(theirs, self.config, os.getpid(), self.lean))
         process.start()
         theirs.close()
         return _Worker(process, ours)
@@ -161,8 +163,9 @@ def _death(item: InputFile, exitcode: int | None) -> FileResult:
 
 
 def convert_in_workers(items: Sequence[InputFile], config: Config,
-                       jobs: int) -> Iterator[FileResult]:
-    """Results for ``items`` in their order, converted by ``jobs`` worker processes.
+                       jobs: int, lean: bool = False) -> Iterator[FileResult]:
+    """Results for ``items`` in their order, converted by ``jobs`` worker processes (with
+    ``lean``, each result's texts are released in its worker: see ``convert_paths``).
 
     Each worker has at most two batches in flight, so the results waiting for their turn are
     bounded by the batches, not by the number of files. A worker that dies (killed, out of
@@ -176,7 +179,7 @@ def convert_in_workers(items: Sequence[InputFile], config: Config,
         [(n, items[n]) for n in run] for run in batches(sizes, jobs))
     ready: dict[int, FileResult] = {}
     following = 0
-    pool = _Pool(config, min(jobs, len(todo)) or 1)
+    pool = _Pool(config, min(jobs, len(todo)) or 1, lean)
     try:
         while following < len(items):
             while following in ready:

@@ -12,7 +12,7 @@ from porter.engine.config import Config
 from porter.engine.pipeline import Pipeline
 from porter.engine.results import FileResult
 from porter.errors import PorterError
-from porter.running.convert_file import convert_input, read_input
+from porter.running.convert_file import convert_input, lightened, read_input
 from porter.running.inputs import InputFile, discover
 from porter.running.parallel import convert_in_workers, default_jobs, input_bytes, worth_forking
 
@@ -26,7 +26,7 @@ def convert_paths(arguments: Iterable[str | Path], config: Config | None = None,
                   charts: ChartOptions | None = None, jobs: int | None = 1,
                   on_total: Callable[[int], None] | None = None,
                   shard: Shard | None = None,
-                  external_links: bool = False) -> Iterator[FileResult]:
+                  external_links: bool = False, lean: bool = False) -> Iterator[FileResult]:
     """Convert every file named by ``arguments`` (files, directories, charts, ``-``).
 
     With ``jobs`` > 1, files are converted in that many worker processes; results come in
@@ -35,7 +35,9 @@ def convert_paths(arguments: Iterable[str | Path], config: Config | None = None,
     hears how many results will come, before the first one. With ``shard``, only that
     shard's inputs are converted, each result with its ``position`` among all inputs.
     ``external_links`` reads symbolic links to files outside their input root (refused by
-    default).
+    default). With ``lean``, each file's result comes with its texts released and the bytes
+    to write in ``data`` (a run that writes files and keeps only findings: results cross
+    from worker processes at a fraction of their size).
     """
     config = config or Config()
     pipeline = Pipeline(config)
@@ -50,7 +52,7 @@ def convert_paths(arguments: Iterable[str | Path], config: Config | None = None,
     stdin = _prefetch_images(items, config)
     if jobs is None:
         jobs = default_jobs() if worth_forking(input_bytes(files), default_jobs()) else 1
-    parallel = iter(convert_in_workers(files, config, jobs)) \
+    parallel = iter(convert_in_workers(files, config, jobs, lean)) \
         if jobs > 1 and len(files) >= 2 else None
     resolver = config.image_resolver()
     notes = [f"porter: note: {note}" for note in resolver.notes] if resolver else []
@@ -67,6 +69,8 @@ def convert_paths(arguments: Iterable[str | Path], config: Config | None = None,
                 result = next(parallel)
             else:
                 result = convert_input(item, pipeline, stdin if item.path is None else None)
+                if lean:
+                    lightened(result, config)
             result.notes[:0], notes = notes, []  # an unreadable image cache, said once
             if shard is not None:
                 result.position = position
