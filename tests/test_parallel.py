@@ -174,27 +174,35 @@ spec:
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
-def test_written_runs_report_and_write_as_runs_that_keep_the_texts(tmp_path, jobs):
-    """``-o`` without outputs that need the texts gets light results (bytes to write, texts
-    released, in the workers too); annotations, encodings and every report come out as in a
-    run that keeps the texts (``--patch`` makes it keep them)."""
-    tree = tmp_path / "tree"
+@pytest.mark.parametrize("mode", ["-o", "--in-place"])
+def test_written_runs_report_and_write_as_runs_that_keep_the_texts(tmp_path, jobs, mode):
+    """``-o`` and ``--in-place`` without outputs that need the texts get light results
+    (bytes to write, texts released, in the workers too); annotations, encodings, the files
+    written and every report come out as in a run that keeps the texts (``--patch`` makes it
+    keep them)."""
+    source = tmp_path / "source"
     for case in sorted(p.name for p in FIXTURES.iterdir() if (p / "input.yaml").is_file()):
-        (tree / case).mkdir(parents=True)
-        shutil.copyfile(FIXTURES / case / "input.yaml", tree / case / "input.yaml")
-    (tree / "ignored.yaml").write_text(_IGNORED)
+        (source / case).mkdir(parents=True)
+        shutil.copyfile(FIXTURES / case / "input.yaml", source / case / "input.yaml")
+    (source / "ignored.yaml").write_text(_IGNORED)
     runs = {}
-    out, report = tmp_path / "out", tmp_path / "report.json"
+    tree, out, report = tmp_path / "tree", tmp_path / "out", tmp_path / "report.json"
     for name, extra in (("light", []), ("texts", ["--patch", str(tmp_path / "p.json")])):
         shutil.rmtree(out, ignore_errors=True)
-        run = subprocess.run([sys.executable, "-m", "porter", "convert", str(tree), "-o",
-                              str(out), "--report", str(report), "--jobs", jobs, *extra],
+        shutil.rmtree(tree, ignore_errors=True)
+        shutil.copytree(source, tree)
+        target = ["-o", str(out)] if mode == "-o" else ["--in-place"]
+        run = subprocess.run([sys.executable, "-m", "porter", "convert", str(tree), *target,
+                              "--report", str(report), "--jobs", jobs, *extra],
                              capture_output=True, text=True, check=False)
-        files = {p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*"))
+        written = out if mode == "-o" else tree
+        files = {p.relative_to(written): p.read_bytes() for p in sorted(written.rglob("*"))
                  if p.is_file()}
         stderr = run.stderr.replace(f"; patch written to {tmp_path / 'p.json'}", "")
         runs[name] = (run.returncode, stderr, json.loads(report.read_text()), files)
     assert runs["light"] == runs["texts"]
+    assert runs["light"][3] != {p.relative_to(source): p.read_bytes()
+                                for p in sorted(source.rglob("*")) if p.is_file()}
     findings = runs["light"][2]["findings"]
     assert not [f for f in findings if f["file"].endswith("ignored.yaml") and
                 f["rule"] in ("privileged-container", "linux-only-field")]

@@ -78,7 +78,6 @@ from porter.running.writing import (
     safe_join,
     write_atomic,
 )
-from porter.yamledit.textfile import SourceText
 
 if TYPE_CHECKING:
     from porter.running.shards import Shard
@@ -147,7 +146,7 @@ def _write_one(result: FileResult, targets: _Targets) -> bool:
             result.notes.append(f"{result.path}: note: the same file as {earlier} (through a "
                                 "link); rewritten once")
             return False
-        expect = (result.source or SourceText(result.original)).encode(result.original)
+        expect = result.original_bytes()
     elif targets.output is None:
         return False
     else:
@@ -400,9 +399,9 @@ def convert(
                         finish(result)
                     written = batch.installed
 
-                # Writing to -o with no output that needs the texts: the results come
+                # Writing files with no output that needs the texts: the results come
                 # holding the bytes to write, not the texts.
-                lean = output is not None and not diff and not keep_texts
+                lean = (output is not None or in_place) and not diff and not keep_texts
                 converted = convert_paths(paths, config, exclude=output, charts=charts,
                                           jobs=jobs, on_total=advance.total, shard=part,
                                           external_links=external_links, lean=lean)

@@ -81,6 +81,8 @@ class FileResult:
     data: bytes | None = None
     """The converted file's bytes, kept when the texts were released before it was written
     (:meth:`keep_bytes_only`)."""
+    original_data: bytes | None = None
+    """And a changed file's original bytes (what ``--in-place`` expects to find on disk)."""
     _changed: bool | None = None
 
     def converted_bytes(self) -> bytes:
@@ -89,11 +91,19 @@ class FileResult:
         source = self.source or SourceText(self.original)
         return source.encode(self.converted)
 
+    def original_bytes(self) -> bytes:
+        if self.original_data is not None:
+            return self.original_data
+        return (self.source or SourceText(self.original)).encode(self.original)
+
     def keep_bytes_only(self) -> None:
-        """Keep the bytes to write and what reports need, not the texts: a run that writes
-        files and keeps no texts gets its results from worker processes this light."""
+        """Keep the bytes to write (and a changed file's original bytes) and what reports
+        need, not the texts: a run that writes files and keeps no texts gets its results
+        from worker processes this light."""
         if self.source is not None and not self.released:
             self.data = self.converted_bytes()
+            if self.changed:
+                self.original_data = self.original_bytes()
         self.release_text()
 
     @property
@@ -107,7 +117,7 @@ class FileResult:
         reports need."""
         self._changed = self.changed
         if self.released:
-            self.data = None  # written by now
+            self.data = self.original_data = None  # written by now
         self.original = self.converted = ""
         self.patches = []
         self.resources = []  # the readiness reports' (which keep the texts)
