@@ -151,3 +151,54 @@ def test_summary_width_none_is_unwrapped():
     result = FileResult(long, "a", "b")
     text = summary.render([result], width=None)
     assert f"changed: {long}\n" in text
+
+
+def test_listing_holds_what_it_shows_and_the_same_lines_as_listing_everything():
+    """The listing keeps at most what it can show (a fleet run has millions of findings),
+    and gives exactly the lines of sorting every finding, in every arrangement of files."""
+    import random
+
+    from porter.engine.findings import Finding, Severity
+    from porter.engine.results import FileResult
+    from porter.outputs import findings_list
+
+    rnd = random.Random(16)
+    for _ in range(200):
+        results = []
+        for number in range(rnd.randint(0, 12)):
+            findings = [Finding(rule="r", severity=rnd.choice(list(Severity)), message="m",
+                                file=f"f{rnd.randint(0, 6)}.yaml", line=rnd.randint(1, 50),
+                                column=rnd.randint(1, 5))
+                        for _ in range(rnd.randint(0, 9))]
+            results.append(FileResult(path=f"r{number}", original="", converted="",
+                                      findings=findings))
+        limit = rnd.randint(1, 15)
+        verbose = rnd.random() < 0.5
+        every = findings_list.listed(results, verbose)
+        shown, count = findings_list.first(results, verbose, limit=limit)
+        assert shown == every[:limit] and count == len(every)
+        text = findings_list.render(results, verbose, limit=limit)
+        assert text.count("\n") == min(len(every), limit) + (len(every) > limit)
+
+
+def test_listing_many_findings_keeps_few():
+    import tracemalloc
+
+    from porter.engine.findings import Finding, Severity
+    from porter.engine.results import FileResult
+    from porter.outputs import findings_list
+
+    def results():
+        for number in range(20_000):
+            yield FileResult(path=f"f{number}", original="", converted="", findings=[
+                Finding(rule="r", severity=Severity.WARNING, message="m",
+                        file=f"f{number}.yaml", line=line) for line in range(10)])
+
+    tracemalloc.start()
+    try:
+        shown, count = findings_list.first(results(), limit=200)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert count == 200_000 and len(shown) == 200
+    assert peak < 4 << 20, peak  # all of them take some 50 MiB
