@@ -14,6 +14,7 @@ import os
 import re
 import sys
 from dataclasses import dataclass
+from importlib.machinery import PathFinder
 from typing import Any
 
 
@@ -75,8 +76,6 @@ def _read_directories(group: str) -> list[EntryPoint] | None:
 
 def _standard(finder: object) -> bool:
     """The path finder (which finds distributions on ``sys.path``, as read here)."""
-    from importlib.machinery import PathFinder
-
     return isinstance(finder, type) and issubclass(finder, PathFinder)
 
 

@@ -100,11 +100,12 @@ class FileResult:
         """Keep the bytes to write (and a changed file's original bytes) and what reports
         need, not the texts: a run that writes files and keeps no texts gets its results
         from worker processes this light."""
+        data = original = None
         if self.source is not None and not self.released:
-            self.data = self.converted_bytes()
-            if self.changed:
-                self.original_data = self.original_bytes()
+            data = self.converted_bytes()
+            original = self.original_bytes() if self.changed else None
         self.release_text()
+        self.data, self.original_data = data, original
 
     @property
     def changed(self) -> bool:
@@ -116,8 +117,7 @@ class FileResult:
         """Forget the file's texts and patches (after its outputs are written), keeping what
         reports need."""
         self._changed = self.changed
-        if self.released:
-            self.data = self.original_data = None  # written by now
+        self.data = self.original_data = None
         self.original = self.converted = ""
         self.patches = []
         self.resources = []  # the readiness reports' (which keep the texts)

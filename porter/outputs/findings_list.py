@@ -20,10 +20,9 @@ def line(finding: Finding) -> str:
 
 
 def listed(results: Iterable[FileResult], verbose: bool = False,
-           lowest: Severity = Severity.WARNING, limit: int | None = None) -> list[Finding]:
-    """The findings to list, grouped by file in input order, by position within a file;
-    with ``limit``, the first ``limit`` of them (see :func:`first`)."""
-    return first(results, verbose, lowest, limit)[0]
+           lowest: Severity = Severity.WARNING) -> list[Finding]:
+    """The findings to list, grouped by file in input order, by position within a file."""
+    return first(results, verbose, lowest)[0]
 
 
 def first(results: Iterable[FileResult], verbose: bool = False,

@@ -70,10 +70,9 @@ _INT_LIMIT = 10 ** MAX_INT_DIGITS
 
 
 def _scalar(node: ScalarNode, name: str = "-", line_offset: int = 0) -> Any:
-    where = None if node.tag == PLAIN else _located(node, line_offset)
     try:
-        value = resolve_plain(node.value) if where is None else \
-            _scalar_value(node, name, where)
+        value = resolve_plain(node.value) if node.tag == PLAIN else \
+            _scalar_value(node, name, _located(node, line_offset))
     except ValueError as exc:  # Python refuses to convert integers of more than 4,300 digits
         if "digits" not in str(exc):
             raise
