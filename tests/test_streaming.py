@@ -102,3 +102,47 @@ def test_a_result_log_gives_back_every_result_in_order_each_time_it_is_read(tmp_
     pairs = [(a.path, b.path) for a in log for b in log]  # nested reads do not disturb
     assert pairs == [(a.path, b.path) for a in results for b in results]
     log.close()
+
+
+def _run_quietly(tmp_path, inputs, *extra):
+    out = tmp_path / f"out{len(list(tmp_path.iterdir()))}"
+    run = subprocess.run([sys.executable, "-m", "porter", "convert", *inputs, "-q", "-o",
+                          str(out), *extra], capture_output=True, text=True, cwd=tmp_path,
+                         timeout=120, check=False)
+    return run.returncode, run.stderr
+
+
+def test_a_quiet_run_that_keeps_no_results_ends_as_one_that_keeps_them(tmp_path):
+    """With -q and no report at the end, only the tally is kept: the exit status, the errors
+    and the empty-directory check are those of a run that keeps every result for a report."""
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "bad.yaml").write_text("a: [1\n")
+    (tmp_path / "errors.yaml").write_bytes((FIXTURES / "security-context" / "input.yaml")
+                                           .read_bytes())
+    (tmp_path / "good.yaml").write_bytes(GOOD.read_bytes())
+    cases = [["good.yaml"], ["errors.yaml"], ["good.yaml", "bad.yaml"],
+             ["errors.yaml", "empty"], ["good.yaml", "--fail-on", "warning"], ["empty"]]
+    statuses = []
+    for case in cases:
+        tallied = _run_quietly(tmp_path, case)
+        kept = _run_quietly(tmp_path, case, "--report", str(tmp_path / "r.json"))
+        assert tallied == kept, case
+        statuses.append(tallied[0])
+    assert statuses == [0, 1, 2, 2, 1, 2]
+
+
+def test_a_quiet_run_without_reports_keeps_no_results(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from porter.cli import app
+    from porter.commands import convert
+
+    def refused() -> None:
+        raise AssertionError("a result log was made")
+
+    monkeypatch.setattr(convert, "ResultLog", refused)
+    (tmp_path / "good.yaml").write_bytes(GOOD.read_bytes())
+    run = CliRunner().invoke(app, ["convert", str(tmp_path / "good.yaml"), "-q", "-o",
+                                   str(tmp_path / "out")], catch_exceptions=False)
+    assert run.exit_code == 0
+    assert (tmp_path / "out" / "good.yaml").read_bytes() != GOOD.read_bytes()

@@ -189,6 +189,11 @@ class StreamedReports:
                     self.close()
                     raise WriteError(f"cannot write {path}: {exc.strerror or exc}") from None
 
+    @property
+    def read_at_finish(self) -> bool:
+        """Whether :meth:`finish` reads the results (a summary line or a report to write)."""
+        return bool(self.streams or self.later)
+
     def add(self, result: FileResult) -> None:
         if self.streams:
             self._write(to_bytes(report_jsonl.file_lines(result)))
@@ -196,7 +201,8 @@ class StreamedReports:
     def finish(self, results: Sequence[FileResult], run: RunInfo | None = None,
                sarif_root: Path | None = None) -> None:
         """The JSON Lines summaries, then every other report."""
-        self._write(to_bytes(report_jsonl.summary_line(results)))
+        if self.streams:
+            self._write(to_bytes(report_jsonl.summary_line(results)))
         self.close()
         write_reports(results, self.later, run, sarif_root, self.shard)
 
@@ -320,22 +326,57 @@ def with_image_flags(config: Config, resolve: bool, cache: Path | None,
     return dataclasses.replace(config, images=settings)
 
 
+def _named_directories(paths: Sequence[str]) -> dict[Path, str]:
+    """The directories named in ``paths`` that must hold a manifest (a chart directory
+    renders its own)."""
+    return {Path(path): path for path in paths if path != STDOUT and Path(path).is_dir()
+            and not (Path(path) / "Chart.yaml").is_file()}
+
+
+def _see(named: dict[Path, str], seen: set[Path], name: str) -> None:
+    """Note the named directories that hold the file ``name``."""
+    if len(seen) < len(named):
+        seen.update(parent for parent in Path(name).parents if parent in named)
+
+
 def empty_directories(paths: Sequence[str], found: Iterable[str]) -> list[str]:
     """The directories named in ``paths`` where no manifest was found (none, or no YAML): an
-    input error, so that a wrong path cannot pass CI. A chart directory renders its own."""
-    named = {Path(path): path for path in paths if path != STDOUT and Path(path).is_dir()
-             and not (Path(path) / "Chart.yaml").is_file()}
-    seen: set[Path] = set()
-    if named:
-        for name in found:  # one pass: the results may be on disk (a ResultLog)
-            seen.update(parent for parent in Path(name).parents if parent in named)
+    input error, so that a wrong path cannot pass CI."""
+    named, seen = _named_directories(paths), set[Path]()
+    for name in found:  # one pass: the results may be on disk (a ResultLog)
+        _see(named, seen, name)
     return [path for directory, path in named.items() if directory not in seen]
+
+
+class Tally:
+    """What the end of a run needs of every file, gathered as each one finishes: how many
+    there were, the exit status, and which named directories held one. Nothing else of a
+    file is kept, so a run that prints and writes nothing at its end keeps no results."""
+
+    def __init__(self, paths: Sequence[str], config: Config) -> None:
+        self.config = config
+        self.count = 0
+        self.status = EXIT_OK
+        self._named = _named_directories(paths)
+        self._seen: set[Path] = set()
+
+    def add(self, result: FileResult) -> None:
+        self.count += 1
+        self.status = max(self.status, file_status(result, self.config))
+        _see(self._named, self._seen, result.path)
+
+    def empty(self) -> list[str]:
+        return [path for directory, path in self._named.items() if directory not in self._seen]
 
 
 def report_empty(paths: Sequence[str], found: Iterable[str]) -> bool:
     """Say which named directories held no manifest (``found``: the paths of the files
     found); True when one did not."""
-    empty = empty_directories(paths, found)
+    return say_empty(empty_directories(paths, found))
+
+
+def say_empty(empty: Sequence[str]) -> bool:
+    """Say that these named directories held no manifest; True when there is one."""
     for path in empty:
         err(f"porter: error: no manifests found in {path}")
     return bool(empty)
@@ -347,16 +388,18 @@ def check_output_dir(output: Path | None) -> None:
         raise ConfigError(f"-o/--output takes a directory; {output} is a file")
 
 
+def file_status(result: FileResult, config: Config) -> int:
+    """The exit status one file asks for: a run exits with the highest of its files'."""
+    if result.internal_error:
+        return EXIT_INTERNAL
+    if result.errors:
+        return EXIT_INPUT
+    return EXIT_FINDINGS if any(config.fails(f.severity) for f in result.findings) else EXIT_OK
+
+
 def exit_status(results: Iterable[FileResult], config: Config) -> int:
-    status = EXIT_OK  # one pass: the results may be read back from disk
-    for result in results:
-        if result.internal_error:
-            return EXIT_INTERNAL
-        if result.errors:
-            status = EXIT_INPUT
-        elif status == EXIT_OK and any(config.fails(f.severity) for f in result.findings):
-            status = EXIT_FINDINGS
-    return status
+    # One pass: the results may be read back from disk.
+    return max((file_status(result, config) for result in results), default=EXIT_OK)
 
 
 _OUTPUT_FAILURES = frozenset((errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO))

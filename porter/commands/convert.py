@@ -16,16 +16,17 @@ from porter.commands.common import (
     STDOUT,
     Color,
     StreamedReports,
+    Tally,
     build_config,
     check_output_dir,
+    empty_directories,
     err,
-    exit_status,
     guarded,
     needs_texts,
-    report_empty,
     report_targets,
     run_info,
     save,
+    say_empty,
     selected,
     terminal_width,
     use_color,
@@ -367,13 +368,16 @@ def convert(
                               "YAML, --diff, --patch - and --report -")
         keep_texts = patch is not None or kustomize_dir is not None or values_overlay is not None \
             or needs_texts(targets)
+        reports = StreamedReports(targets, (part.index, part.count) if part else None)
         # Without outputs that need the texts, finished results wait on disk for the summary
-        # and the reports: memory stays flat however many files there are.
-        results: list[FileResult] | ResultLog = [] if keep_texts else ResultLog()
+        # and the reports: memory stays flat however many files there are. A quiet run that
+        # writes no report at its end keeps none: the tally is all its end needs.
+        kept = keep_texts or not quiet or reports.read_at_finish
+        results: list[FileResult] | ResultLog = [] if keep_texts or not kept else ResultLog()
+        tally = Tally(paths, config)
         yaml = _YamlOut() if yaml_out else None
         colored = diff and use_color(color, sys.stdout)
         written = 0
-        reports = StreamedReports(targets, (part.index, part.count) if part else None)
         batch = DurableBatch() if output is not None or in_place else None
         writing = _Targets(output, in_place, backup, rewrite_read_only, external_links, batch)
         try:
@@ -382,7 +386,9 @@ def convert(
 
                 def finish(result: FileResult) -> None:
                     advance.messages(result, quiet)
-                    results.append(result)
+                    tally.add(result)
+                    if kept:
+                        results.append(result)
                     reports.add(result)
                     advance()
 
@@ -429,8 +435,8 @@ def convert(
             written = batch.installed if batch is not None else written
             done = ("rewritten in place" if in_place else f"written to {output}"
                     if output is not None else "")
-            err(f"porter: interrupted after {len(results)} file"
-                f"{'s' * (len(results) != 1)}" + (f"; {written} {done}, each whole (the "
+            err(f"porter: interrupted after {tally.count} file"
+                f"{'s' * (tally.count != 1)}" + (f"; {written} {done}, each whole (the "
                 "others were left as they were)" if done else ""))
             raise typer.Exit(130) from None
         manifest = runtime_class.render(config)
@@ -457,11 +463,10 @@ def convert(
             written = f"{written}; {note}" if written and note else written or note
         # A shard may hold none of a directory's files: the directory is empty only if no
         # shard has any.
-        empty = report_empty(paths, (r.path for r in results) if part is None else
-                             (_display(i) for i in discover(paths, output, external_links)))
+        empty = say_empty(tally.empty() if part is None else empty_directories(
+            paths, (_display(i) for i in discover(paths, output, external_links))))
         if not quiet:
             files = [str(path) for path, _ in targets if str(path) != STDOUT]
             write_err(findings_list.render(results, verbose, reports=files))
             err(summary.render(results, written, width=terminal_width(), diff=diff))
-        raise typer.Exit(EXIT_INPUT if empty and exit_status(results, config) < EXIT_INPUT
-                         else exit_status(results, config))
+        raise typer.Exit(max(tally.status, EXIT_INPUT) if empty else tally.status)
