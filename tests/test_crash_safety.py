@@ -45,6 +45,46 @@ def _temporaries(directory: Path) -> list[Path]:
 # -- atomic writes -------------------------------------------------------------------------
 
 
+def test_a_temporary_is_a_new_private_file_that_no_planted_name_can_redirect(tmp_path):
+    target = tmp_path / "app.yaml"
+    outside = tmp_path / "outside"
+    handle, first = writing._create_temporary(target)
+    os.close(handle)
+    assert re.fullmatch(r"\.app\.yaml\.[0-9a-f]{8}[0-9a-f]+\.porter-tmp", Path(first).name)
+    assert stat.S_IMODE(os.stat(first).st_mode) == 0o600
+    assert Path(first).parent == tmp_path
+    # The next names are taken: a file, and a link to a file outside. Both are skipped,
+    # neither is opened or followed.
+    prefix, number = re.fullmatch(r"(.*\.[0-9a-f]{8})([0-9a-f]+)\.porter-tmp", first).groups()
+    taken = [f"{prefix}{int(number, 16) + step:x}.porter-tmp" for step in (1, 2)]
+    Path(taken[0]).write_text("someone else's")
+    os.symlink(outside, taken[1])
+    handle, second = writing._create_temporary(target)
+    os.close(handle)
+    assert second not in taken and second != first
+    assert Path(taken[0]).read_text() == "someone else's" and not outside.exists()
+
+
+def test_a_forked_process_draws_its_own_temporary_names(tmp_path):
+    handle, ours = writing._create_temporary(tmp_path / "a.yaml")
+    os.close(handle)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child names one temporary and says its name
+        try:
+            handle, theirs = writing._create_temporary(tmp_path / "a.yaml")
+            os.write(write, theirs.encode())
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    os.close(write)
+    theirs = os.read(read, 4096).decode()
+    os.close(read)
+    token = re.compile(r"\.a\.yaml\.([0-9a-f]{8})")
+    assert token.match(Path(ours).name)[1] != token.match(Path(theirs).name)[1]
+
+
+
 def test_write_atomic_keeps_the_mode_and_leaves_no_temporary(tmp_path):
     path = tmp_path / "app.yaml"
     path.write_bytes(b"old\n")

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import errno
+import itertools
 import os
 import signal
 import stat
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -109,6 +110,35 @@ def _synced_temporary(beside: Path, data: bytes, mode: int) -> str:
     return _temporary(beside, data, mode, sync=True)
 
 
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+_names = itertools.count()
+_token: tuple[int, str] = (0, "")
+
+
+def _create_temporary(beside: Path) -> tuple[int, str]:
+    """Open a new file ``.NAME.TOKEN.porter-tmp`` beside ``beside``, mode 0600, that nobody
+    else made (``O_EXCL``: a name taken is skipped, a planted link is not followed). What
+    ``tempfile.mkstemp`` does, without its cost per name: the token is the process's random
+    prefix and a counter."""
+    global _token
+    if _token[0] != os.getpid():  # a forked process draws its own prefix
+        _token = (os.getpid(), os.urandom(4).hex())
+    directory, prefix = os.fspath(beside.parent), f".{beside.name}.{_token[1]}"
+    for _ in range(10_000):
+        temporary = os.path.join(directory, f"{prefix}{next(_names):x}.porter-tmp")
+        try:
+            return os.open(temporary, _CREATE, 0o600), temporary
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary name", os.path.join(directory, prefix))
+
+
+def _write_fd(handle: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(handle, view):]
+
+
 def _write_all(stream: BinaryIO, data: bytes | Iterable[bytes]) -> None:
     """Write ``data``, or each of its pieces (a large report, rendered as it is written)."""
     for piece in (data,) if isinstance(data, bytes) else data:
@@ -120,21 +150,24 @@ def _temporary(beside: Path, data: bytes | Iterable[bytes], mode: int, sync: boo
     """A hidden temporary file next to ``beside`` holding ``data`` with ``mode`` and the
     owner of ``existing`` where permitted (on disk when ``sync``; else in the page cache
     until a :func:`_sync_file_systems`)."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{beside.name}.", suffix=".porter-tmp",
-                                         dir=beside.parent)
+    handle, temporary = _create_temporary(beside)
     try:
-        with os.fdopen(handle, "wb") as stream:
-            _write_all(stream, data)
-            stream.flush()
-            if sync:
-                os.fsync(stream.fileno())
-            if existing is not None:
-                _keep_owner(stream.fileno(), existing)
-            os.fchmod(stream.fileno(), mode)  # after chown, which may clear set-id bits
+        if isinstance(data, bytes):
+            _write_fd(handle, data)
+        else:
+            with os.fdopen(handle, "wb", closefd=False) as stream:
+                _write_all(stream, data)
+        if sync:
+            os.fsync(handle)
+        if existing is not None:
+            _keep_owner(handle, existing)
+        os.fchmod(handle, mode)  # after chown, which may clear set-id bits
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
+    finally:
+        os.close(handle)
     return temporary
 
 
