@@ -494,6 +494,41 @@ def test_a_batch_syncs_once_per_batch_not_twice_per_file(tmp_path, monkeypatch):
     assert _temporaries(tmp_path) == []
 
 
+def test_a_batch_that_is_not_the_last_leaves_its_directories_to_the_next_sync(tmp_path,
+                                                                           monkeypatch):
+    """Between batches, one syncfs holds a batch's data and the previous batch's renames; the
+    last commit syncs the directories itself. Every file is renamed in at its commit."""
+    from porter.running.writing import DurableBatch
+
+    fsynced: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (fsynced.append(fd), real_fsync(fd))[1])
+    libc = writing._libc()
+    syncs: list[int] = []
+
+    class Counted:
+        def syncfs(self, fd: int) -> int:
+            syncs.append(fd)
+            return libc.syncfs(fd)
+
+    monkeypatch.setattr(writing, "_libc", Counted)
+    batch = DurableBatch()
+    for round_ in range(2):
+        for number in range(20):
+            batch.add(tmp_path / f"d{number % 2}" / f"f{number}.yaml", f"{round_}\n".encode())
+        batch.commit(last=False)
+        assert (tmp_path / "d1" / "f3.yaml").read_bytes() == f"{round_}\n".encode()
+        assert (len(syncs), fsynced) == (round_ + 1, [])  # no directory fsync yet
+    batch.commit(last=True)  # nothing staged: the last batch's directories
+    assert (len(syncs), len(fsynced)) == (2, 2)
+    assert batch.unsynced == {}
+    # A last commit with files syncs their directories right after the renames.
+    batch.add(tmp_path / "d0" / "g.yaml", b"g\n")
+    batch.commit()
+    assert len(fsynced) == 2 + 1 + 1  # the file (a handful: fsync), then its directory
+    assert _temporaries(tmp_path) == []
+
+
 def test_a_rename_that_fails_is_that_files_error_and_abandon_leaves_nothing(tmp_path,
                                                                            monkeypatch):
     from porter.running.writing import DurableBatch

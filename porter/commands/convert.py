@@ -392,10 +392,10 @@ def convert(
                     reports.add(result)
                     advance()
 
-                def commit() -> None:
+                def commit(last: bool) -> None:
                     nonlocal written
                     assert batch is not None
-                    for (result, target), error in batch.commit():
+                    for (result, target), error in batch.commit(last):
                         if isinstance(error, (BackupExists, ChangedMeanwhile)):
                             result.errors.append(PorterError(str(error), result.path))
                         elif isinstance(error, OSError):
@@ -425,9 +425,9 @@ def convert(
                         if not staged:
                             batch.add(None, item=(result, None))
                         if batch.full:
-                            commit()
+                            commit(last=False)
                     if batch is not None:
-                        commit()
+                        commit(last=True)
                 finally:
                     if batch is not None:
                         batch.abandon()  # interrupted: what is not renamed yet is not half-done

@@ -12,7 +12,7 @@ import signal
 import stat
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -174,16 +174,17 @@ def _temporary(beside: Path, data: bytes | Iterable[bytes], mode: int, sync: boo
 _FEW = 4
 
 
-def _sync_file_systems(paths: list[str]) -> None:
+def _sync_file_systems(paths: list[str]) -> set[int]:
     """Make the data of ``paths`` durable: one ``syncfs`` per file system they are on (one
-    journal commit for all), or an fsync of each where ``syncfs`` is missing."""
+    journal commit for all), or an fsync of each where ``syncfs`` is missing. Returns the
+    file systems (``st_dev``) synced whole."""
     # syncfs writes out every dirty page of the file system, other programs' too: for a
     # handful of files their own fsyncs cost less.
     syncfs = getattr(_libc(), "syncfs", None) if len(paths) > _FEW else None
     if syncfs is None:
         for path in paths:
             _fsync(path)
-        return
+        return set()
     devices: dict[int, str] = {}
     for path in paths:  # a stat, not an open, tells the file system of each
         devices.setdefault(os.stat(path).st_dev, path)
@@ -195,6 +196,27 @@ def _sync_file_systems(paths: list[str]) -> None:
                 raise OSError(error, os.strerror(error), path)
         finally:
             os.close(handle)
+    return set(devices)
+
+
+def _sync_directories(directories: Iterable[Path], synced: Collection[int] = ()) -> None:
+    """Make the renames into ``directories`` durable, where the file systems ``synced``
+    (since the renames) do not already hold them; best effort, as before: some file
+    systems cannot fsync a directory."""
+    rest = [str(d) for d in directories if not synced or _device(d) not in synced]
+    if len(rest) > _FEW:
+        with contextlib.suppress(OSError):
+            _sync_file_systems(rest)
+        return
+    for directory in rest:
+        _sync_directory(Path(directory))
+
+
+def _device(path: Path) -> int | None:
+    try:
+        return os.stat(path).st_dev
+    except OSError:
+        return None
 
 
 def _fsync(path: str) -> None:
@@ -223,8 +245,9 @@ class _Staged:
 class DurableBatch:
     """Atomic, durable writes of many files at the price of one sync per batch, not two per
     file: each file goes to a hidden temporary beside its target (no fsync); at
-    :meth:`commit`, one ``syncfs`` makes all their data durable, then each is renamed over
-    its target, then each directory is fsynced once.
+    :meth:`commit`, one ``syncfs`` makes all their data durable (and the previous commit's
+    renames), then each is renamed over its target; the last commit then syncs the
+    directories.
 
     Killed at any moment, every target is its old or its new content (a rename is atomic and
     happens only after the data is on disk), and at worst hidden ``.NAME.*.porter-tmp`` files
@@ -243,6 +266,8 @@ class DurableBatch:
         """Files renamed over their targets so far, by every commit (an interrupted one too)."""
         self.directories: set[Path] = set()
         """Directories that exist (staged into, or made), so each is made once."""
+        self.unsynced: dict[Path, None] = {}
+        """Directories renamed into by a commit that was not the last, not synced since."""
 
     def add(self, path: Path | None, data: bytes = b"", mode: int | None = None,
             item: Any = None, before: Callable[[], None] | None = None,
@@ -269,23 +294,30 @@ class DurableBatch:
         return len(self.staged) >= files or self.size >= size or \
             (bool(self.staged) and time.monotonic() - self.started >= seconds)
 
-    def commit(self) -> list[tuple[Any, OSError | ChangedMeanwhile | None]]:
-        """Sync, rename and sync the directories of everything staged; the items in order."""
+    def commit(self, last: bool = True) -> list[tuple[Any, OSError | ChangedMeanwhile | None]]:
+        """Sync, rename and sync the directories of everything staged; the items in order.
+
+        With ``last`` False (more commits follow), the directories are left for the next
+        commit's sync, which holds them too: one sync per batch, not two. Until a last commit,
+        a power loss may then undo a rename (the file is its old self, as before the run)."""
         staged = self.staged  # kept until the end, for abandon() after an interrupt
         temporaries = [s.temporary for s in staged if s.temporary is not None]
         failure: OSError | None = None
         try:
-            _sync_file_systems(temporaries)
+            synced = _sync_file_systems(temporaries)
         except OSError as exc:
             failure = exc  # nothing is renamed over a target when the data is not on disk
+            synced = set()
+        _sync_directories(self.unsynced, synced)  # the previous commit's renames
+        self.unsynced = {}
         done: list[tuple[Any, OSError | ChangedMeanwhile | None]] = []
-        directories: dict[Path, None] = {}
         with _signals_held():  # the renames (milliseconds) run to the end, and are counted
             for each in staged:
-                done.append(self._rename(each, failure, directories))
+                done.append(self._rename(each, failure, self.unsynced))
         self.staged, self.size = [], 0
-        for directory in directories:
-            _sync_directory(directory)
+        if last:
+            _sync_directories(self.unsynced)
+            self.unsynced = {}
         return done
 
     def _rename(self, each: _Staged, failure: OSError | None, directories: dict[Path, None]) \
