@@ -30,9 +30,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from porter.engine.findings import Severity
-from porter.engine.transform import Context, Rule, Transform
+from porter.engine.transform import Context, Rule, Transform, shared_pod_specs
 from porter.kube.windows_versions import WINDOWS_HINTS, image_version
-from porter.kube.workloads import PodSpec, pod_specs
+from porter.kube.workloads import PodSpec
 from porter.yamledit.dictedit import child, replace_key
 
 ANNOTATION = "winporter.dev/keep-on-linux"
@@ -228,13 +228,14 @@ def _strings(value: Any) -> list[str]:
 
 class KeepOnLinux(Transform):
     id = "keep-on-linux"
+    keeps_pod_specs = True
     summary = "Pin ingress controllers (and chosen workloads) to Linux instead of converting."
     rules = (KEPT, SKIPPED)
     Options = Options
     order = 10
 
     def apply(self, document: Any, context: Context) -> None:
-        for pod in pod_specs(document):
+        for pod in shared_pod_specs(document):
             if self._skipped(pod):
                 context.leave_alone(pod)
                 context.report(SKIPPED, pod.owner_path,
