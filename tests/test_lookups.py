@@ -125,3 +125,12 @@ def test_image_version_decides_as_the_patterns_did(image):
         assert found == next(v for v in VERSIONS if v.name == name)
     else:
         assert found is None or not any(re.search(p, reference) for p, _ in _OLD_DECISIVE)
+
+
+@pytest.mark.parametrize(("image", "name"), [
+    ("x/windows:1809", "ltsc2019"), ("x/servercore:20H2", "20H2"), ("x/nanoserver:2004", "2004"),
+    ("nginx:1809", None), ("x/windows:11809", None), ("x/windows:1809.1", None),
+])
+def test_bare_releases_count_in_windows_references_only(image, name):
+    found = image_version(image)
+    assert (found.name if found else None) == name

@@ -54,7 +54,9 @@ _DECISIVE = (
     ("10.0.19042", "20H2"),
 )
 """(text, version it names), in the order they decide: the first text found anywhere wins."""
-_RELEASE = re.compile(r"(?<![\d.])(1607|1709|1803|1809|1903|1909|2004|20h2)(?![\d.])")
+# Only for references that look like Windows images: compiled (and cached) by ``re`` on first
+# use rather than at import.
+_RELEASE = r"(?<![\d.])(1607|1709|1803|1809|1903|1909|2004|20h2)(?![\d.])"
 _RELEASES = {"1607": "ltsc2016", "1809": "ltsc2019", "20h2": "20H2"}
 WINDOWS_HINTS = re.compile(r"nanoserver|servercore|windowsservercore|windows-?server|"
                            r"mcr\.microsoft\.com/windows/|[-_:./]windows|windows[-_.]")
@@ -76,7 +78,7 @@ def image_version(image: str) -> WindowsVersion | None:
     reference = image.lower()
     name = next((name for text, name in _DECISIVE if text in reference), None)
     if name is None and WINDOWS_HINTS.search(reference):
-        release = _RELEASE.search(reference)
+        release = re.search(_RELEASE, reference)
         if release:
             name = _RELEASES.get(release.group(1), release.group(1))
     return next((v for v in VERSIONS if v.name == name), None)
