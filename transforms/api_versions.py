@@ -108,6 +108,7 @@ class Options:
 
 class ApiVersions(Transform):
     id = "api-versions"
+    keeps_pod_specs = True
     summary = "Report workloads in removed API versions; optionally rewrite to apps/v1, batch/v1."
     rules = (REMOVED_API, REWRITTEN)
     Options = Options

@@ -36,6 +36,7 @@ SHUTDOWN = Rule(
 
 class GracefulShutdown(PodSpecTransform):
     id = "graceful-shutdown"
+    keeps_pod_specs = True
     summary = "Report terminationGracePeriodSeconds: Windows sends shutdown events, not SIGTERM."
     rules = (SHUTDOWN,)
 

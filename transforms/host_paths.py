@@ -99,6 +99,7 @@ PIPE_TYPE = Rule(
 
 class HostPaths(PodSpecTransform):
     id = "host-paths"
+    keeps_pod_specs = True
     summary = "Report hostPaths to Linux-only locations; fix named-pipe hostPaths."
     rules = (LINUX_PATH, LOGS, PIPE_TYPE)
 

@@ -329,6 +329,7 @@ def written_for_windows(document: Document, pod: PodSpec) -> bool:
 
 class Images(PodSpecTransform):
     id = "images"
+    keeps_pod_specs = True
     summary = "Map images; report Linux, Windows 2016 and wrong-build images."
     rules = (WS2016, MISMATCH, LINUX_IMAGE, UNVERSIONED, MAPPED, NO_WINDOWS, NO_BUILD, UNRESOLVED)
     Options = Options

@@ -30,9 +30,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from porter.engine.findings import Severity
-from porter.engine.transform import Context, Rule, Transform
+from porter.engine.transform import Context, Rule, Transform, shared_pod_specs
 from porter.kube.windows_versions import WINDOWS_HINTS, image_version
-from porter.kube.workloads import PodSpec, pod_specs
+from porter.kube.workloads import PodSpec
 from porter.yamledit.dictedit import child, replace_key
 
 ANNOTATION = "winporter.dev/keep-on-linux"
@@ -52,7 +52,9 @@ _INGRESS_ARGS = re.compile(
     r"--providers\.kubernetescrd|--ingress\.class|--ingress-class-name|"
     r"--publish-service=.*ingress)")
 
-_NODE_AGENTS = re.compile(
+# Node agents' images. This pattern and _NODE_PATHS look at DaemonSets only: they are kept
+# as text, compiled (and cached) by ``re`` on first use rather than at import.
+_NODE_AGENTS = (
     r"(fluent-?bit|fluentd|filebeat|metricbeat|auditbeat|packetbeat|heartbeat|elastic-agent|"
     r"promtail|grafana/alloy|grafana-agent|timberio/vector|/vector:|datadog/agent|"
     r"node-exporter|node_exporter|node-problem-detector|kube-proxy|calico/node|"
@@ -75,7 +77,7 @@ _AGENT_NAMES = frozenset({
 })
 # Host paths only a node agent mounts: the node's logs, runtime and kubelet state, kernel
 # interfaces, and the CNI and CSI directories.
-_NODE_PATHS = re.compile(
+_NODE_PATHS = (
     r"^/(var/log|var/lib/docker|var/lib/containerd|var/lib/kubelet|var/run|run|sys|proc|dev|"
     r"etc/cni|opt/cni|var/lib/cni|lib/modules|etc/kubernetes|var/lib/calico|"
     r"var/lib/cilium)(/|$)")
@@ -95,7 +97,7 @@ def _node_paths(pod: PodSpec) -> list[str]:
     for volume in volumes if isinstance(volumes, list) else []:
         host = volume.get("hostPath") if isinstance(volume, dict) else None
         path = host.get("path") if isinstance(host, dict) else None
-        if isinstance(path, str) and _NODE_PATHS.match(path.rstrip("/") or "/"):
+        if isinstance(path, str) and re.match(_NODE_PATHS, path.rstrip("/") or "/"):
             paths.append(path)
     return paths
 
@@ -106,7 +108,7 @@ def node_agent(pod: PodSpec) -> str | None:
         return None
     for _path, container in pod.containers():
         image = str(container.get("image", ""))
-        if _NODE_AGENTS.search(image.lower()) or image_name(image) in _AGENT_NAMES:
+        if re.search(_NODE_AGENTS, image.lower()) or image_name(image) in _AGENT_NAMES:
             return f"node agent DaemonSet, image {image}"
     paths = _node_paths(pod)
     if paths:
@@ -228,13 +230,14 @@ def _strings(value: Any) -> list[str]:
 
 class KeepOnLinux(Transform):
     id = "keep-on-linux"
+    keeps_pod_specs = True
     summary = "Pin ingress controllers (and chosen workloads) to Linux instead of converting."
     rules = (KEPT, SKIPPED)
     Options = Options
     order = 10
 
     def apply(self, document: Any, context: Context) -> None:
-        for pod in pod_specs(document):
+        for pod in shared_pod_specs(document):
             if self._skipped(pod):
                 context.leave_alone(pod)
                 context.report(SKIPPED, pod.owner_path,

@@ -309,6 +309,7 @@ class Options:
 
 class LinuxSecurityContext(PodSpecTransform):
     id = "linux-security-context"
+    keeps_pod_specs = True
     summary = "Delete Linux-only security fields; map runAsUser/runAsNonRoot to runAsUserName."
     rules = (LINUX_ONLY, FS_GROUP, READ_ONLY_ROOT, PRIVILEGED, HOST_NAMESPACES, USER_NAMESPACE,
              SYSCTLS, POD_RESOURCES, RUN_AS_USER, HOST_USER, NON_ROOT_ADMIN, ANNOTATIONS)

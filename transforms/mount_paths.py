@@ -133,6 +133,7 @@ def _mentions(container: dict[str, Any], path: str) -> list[str]:
 
 class MountPaths(PodSpecTransform):
     id = "mount-paths"
+    keeps_pod_specs = True
     summary = "Rewrite Linux mountPaths as Windows paths (C:\\... or configured drives)."
     rules = (REFERENCED, COLLISION, ROOT_MOUNT)
     Options = Options

@@ -104,6 +104,7 @@ HOST_PROCESS = Rule(
 
 class Networking(PodSpecTransform):
     id = "networking"
+    keeps_pod_specs = True
     summary = "Remove hostNetwork (unless HostProcess); fix dnsPolicy; report DNS searches."
     rules = (HOST_NETWORK, DNS_POLICY, DNS_SEARCHES, HOST_PROCESS)
 

@@ -83,6 +83,7 @@ def share_name(raw: str) -> str:
 
 class NfsToAzureFiles(PodSpecTransform):
     id = "nfs-to-azure-files"
+    keeps_pod_specs = True
     summary = "Replace inline NFS volumes with Azure Files CSI volumes."
     rules = (NFS,)
     Options = Options

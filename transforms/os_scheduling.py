@@ -179,6 +179,7 @@ class Options:
 
 class OsScheduling(PodSpecTransform):
     id = "os-scheduling"
+    keeps_pod_specs = True
     summary = "Set spec.os.name, the Windows node selector, affinity, labels and toleration."
     rules = (LINUX_SELECTOR, RUNTIME_CLASS, BUILD_REPLACED, SELECTOR_CHANGED, LINUX_OS_FIELD)
     Options = Options

@@ -144,6 +144,7 @@ class Options:
 
 class PersistentStorage(Transform):
     id = "persistent-storage"
+    keeps_pod_specs = True
     summary = "Convert NFS and in-tree Azure PVs to CSI; move claims off Linux-only classes."
     rules = (PV_CONVERTED, PV_UNSUPPORTED, CLAIM_CLASS, LINUX_CLASS)
     Options = Options

@@ -33,6 +33,7 @@ HUGEPAGES = Rule(
 
 class ResourceLimits(PodSpecTransform):
     id = "resource-limits"
+    keeps_pod_specs = True
     summary = "Remove hugepages requests and limits (not available on Windows)."
     rules = (HUGEPAGES,)
 

@@ -89,6 +89,7 @@ def _holds_secret(volume: dict[str, Any]) -> bool:
 
 class SecretVolumes(PodSpecTransform):
     id = "secret-volumes"
+    keeps_pod_specs = True
     summary = "Report ignored file modes and secrets written to the node's disk."
     rules = (FILE_MODE, SECRET_ON_DISK)
 

@@ -130,6 +130,7 @@ def _words(container: dict[str, Any]) -> set[str]:
 
 class ShellCommands(PodSpecTransform):
     id = "shell-commands"
+    keeps_pod_specs = True
     summary = "Report Linux shells and tools in commands, probes and hooks; chown init containers."
     rules = (SHELL, OWNERSHIP_INIT)
 

@@ -95,6 +95,7 @@ def _smb_volumes(spec: dict[str, Any]) -> set[str]:
 
 class VolumeMounts(PodSpecTransform):
     id = "volume-mounts"
+    keeps_pod_specs = True
     summary = "Remove mountPropagation; report volumeDevices and subPath mounts."
     rules = (PROPAGATION, BLOCK_DEVICE, SUBPATH)
     order = 110

@@ -138,6 +138,7 @@ LINUX_CSI = Rule(
 
 class VolumeTypes(PodSpecTransform):
     id = "volume-types"
+    keeps_pod_specs = True
     summary = "Convert in-tree azureFile, drop emptyDir Memory, report unsupported volumes."
     rules = (UNSUPPORTED, AZURE_FILE, AZURE_DISK, MEMORY, LINUX_CSI)
 

@@ -117,6 +117,7 @@ class Options:
 
 class WindowsIdentity(PodSpecTransform):
     id = "windows-identity"
+    keeps_pod_specs = True
     summary = "Set gMSA, convert obsolete gMSA annotations, validate runAsUserName."
     rules = (GMSA_SET, GMSA_FULL_SPEC, INVALID_NAME)
     Options = Options

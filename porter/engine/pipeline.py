@@ -13,11 +13,11 @@ from porter.engine.findings import Finding, Severity
 from porter.engine.registry import ALIASES, CUSTOM_TAG, INTERNAL_ERROR, NOT_EXAMINED, REWRITTEN
 from porter.engine.results import DocumentPatch, FileResult, ResourceSpan
 from porter.engine.selfcheck import self_check
-from porter.engine.transform import Context, Transform
+from porter.engine.transform import Context, Transform, forget_pod_specs, shared_pod_specs
 from porter.errors import InputError, PorterError
 from porter.kube.resources import Resource, resource_at
 from porter.kube.unexamined import may_hold_pod_template, unexamined
-from porter.kube.workloads import pod_specs, resources
+from porter.kube.workloads import resources
 from porter.yamledit.diffing import Op, diff
 from porter.yamledit.documents import Document
 from porter.yamledit.editing import REDUMPED, REFUSED, Change, write_changes
@@ -159,6 +159,8 @@ class Pipeline:
                 except Exception as exc:  # a crash must never lose the document
                     crashed = (transform, exc)
                     break
+                if not transform.keeps_pod_specs:
+                    forget_pod_specs(document)
             if crashed is None:
                 return [_internal_error(document, t, exc) for t, exc in failed] + findings
             failed.append(crashed)
@@ -171,7 +173,7 @@ def _spans(document: Document, data: Any = None) -> list[ResourceSpan]:
     if data is not None:
         document.data = data
     images: dict[tuple[str | int, ...], list[tuple[str, str]]] = {}
-    for pod in pod_specs(document):
+    for pod in shared_pod_specs(document):
         for path, container in pod.containers():
             image = container.get("image")
             if isinstance(image, str):

@@ -13,11 +13,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from porter.engine.findings import Finding, Severity
-from porter.engine.transform import Context, Rule
+from porter.engine.transform import Context, Rule, shared_pod_specs
 from porter.kube.resources import resource_at
 from porter.kube.scheduling import parse_taint
 from porter.kube.validation import SCHEDULING_CHECK, Violation, pod_violations
-from porter.kube.workloads import pod_specs
 from porter.yamledit.documents import Document, Path
 from porter.yamledit.pointer import parse_pointer
 
@@ -98,7 +97,7 @@ def self_check(document: Document, config: Config, enabled: frozenset[str],
     toleration = configured_toleration(config, enabled)
     errors = [f for f in findings if f.severity is Severity.ERROR]
     out: list[Finding] = []
-    for pod in pod_specs(document):
+    for pod in shared_pod_specs(document):
         if context.is_left_alone(pod):
             continue
         for violation in pod_violations(pod, intent=False, toleration=toleration):

@@ -56,6 +56,11 @@ class Transform(ABC):
     Options: ClassVar[type] = NoOptions
     order: ClassVar[int] = 100
     kinds: ClassVar[frozenset[str]] = WORKLOAD_KINDS | LIST_KINDS
+    keeps_pod_specs: ClassVar[bool] = False
+    """True when ``apply`` never adds, removes, replaces or moves a pod spec, nor changes
+    what makes a resource a workload (its kind, its API group, a List's items): the pod specs
+    found before it stay right after it, so the pipeline finds them once for all such
+    transforms (see :func:`shared_pod_specs`)."""
 
     def __init__(self, options: Any = None) -> None:
         self.options = options if options is not None else self.Options()
@@ -76,7 +81,8 @@ class PodSpecTransform(Transform):
     """A transform of pod specs: ``apply_pod`` runs for every pod spec not kept on Linux."""
 
     def apply(self, document: Document, context: Context) -> None:
-        for pod in pod_specs(document):
+        pods = shared_pod_specs(document) if self.keeps_pod_specs else pod_specs(document)
+        for pod in pods:
             if not context.is_left_alone(pod):
                 self.apply_pod(pod, context)
 
@@ -86,6 +92,21 @@ class PodSpecTransform(Transform):
 
 
 _LEFT_ALONE = "left-alone"
+_POD_SPECS = "pod-specs"
+
+
+def shared_pod_specs(document: Document) -> list[PodSpec]:
+    """The pod specs of ``document``, found once for as long as its data is the same object
+    and no transform that may move them has run since (:func:`forget_pod_specs`)."""
+    found = document.state.get(_POD_SPECS)
+    if found is None or found[0] is not document.data:
+        found = document.state[_POD_SPECS] = (document.data, list(pod_specs(document)))
+    return found[1]
+
+
+def forget_pod_specs(document: Document) -> None:
+    """Drop the pod specs :func:`shared_pod_specs` found (a transform may have moved them)."""
+    document.state.pop(_POD_SPECS, None)
 
 
 class Context:

@@ -4,6 +4,7 @@ about."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 
@@ -51,12 +52,15 @@ def resource_of(obj: Any) -> Resource:
         return Resource()
     metadata = obj.get("metadata")
     metadata = metadata if isinstance(metadata, dict) else {}
-    return Resource(
-        api_version=_text(obj.get("apiVersion")),
-        kind=_text(obj.get("kind")),
-        namespace=_text(metadata.get("namespace")),
-        name=_text(metadata.get("name")),
-    )
+    return _resource(_text(obj.get("apiVersion")), _text(obj.get("kind")),
+                     _text(metadata.get("namespace")), _text(metadata.get("name")))
+
+
+@lru_cache(maxsize=1024)
+def _resource(api_version: str | None, kind: str | None, namespace: str | None,
+              name: str | None) -> Resource:
+    """The (immutable) resource of these fields: made once, not for each of its findings."""
+    return Resource(api_version, kind, namespace, name)
 
 
 def _text(value: Any) -> str | None:

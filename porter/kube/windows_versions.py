@@ -42,18 +42,21 @@ DEFAULT_TARGET = "ltsc2022"
 # Tags and names that reveal an image's Windows build. Bare release numbers (1809, 2004 ...)
 # count only in references that otherwise look like Windows images.
 _DECISIVE = (
-    (re.compile(r"ltsc2016|10\.0\.14393"), "ltsc2016"),
-    (re.compile(r"ltsc2019|10\.0\.17763"), "ltsc2019"),
-    (re.compile(r"ltsc2022|10\.0\.20348"), "ltsc2022"),
-    (re.compile(r"ltsc2025|10\.0\.26100"), "ltsc2025"),
-    (re.compile(r"10\.0\.16299"), "1709"),
-    (re.compile(r"10\.0\.17134"), "1803"),
-    (re.compile(r"10\.0\.18362"), "1903"),
-    (re.compile(r"10\.0\.18363"), "1909"),
-    (re.compile(r"10\.0\.19041"), "2004"),
-    (re.compile(r"10\.0\.19042"), "20H2"),
+    ("ltsc2016", "ltsc2016"), ("10.0.14393", "ltsc2016"),
+    ("ltsc2019", "ltsc2019"), ("10.0.17763", "ltsc2019"),
+    ("ltsc2022", "ltsc2022"), ("10.0.20348", "ltsc2022"),
+    ("ltsc2025", "ltsc2025"), ("10.0.26100", "ltsc2025"),
+    ("10.0.16299", "1709"),
+    ("10.0.17134", "1803"),
+    ("10.0.18362", "1903"),
+    ("10.0.18363", "1909"),
+    ("10.0.19041", "2004"),
+    ("10.0.19042", "20H2"),
 )
-_RELEASE = re.compile(r"(?<![\d.])(1607|1709|1803|1809|1903|1909|2004|20h2)(?![\d.])")
+"""(text, version it names), in the order they decide: the first text found anywhere wins."""
+# Only for references that look like Windows images: compiled (and cached) by ``re`` on first
+# use rather than at import.
+_RELEASE = r"(?<![\d.])(1607|1709|1803|1809|1903|1909|2004|20h2)(?![\d.])"
 _RELEASES = {"1607": "ltsc2016", "1809": "ltsc2019", "20h2": "20H2"}
 WINDOWS_HINTS = re.compile(r"nanoserver|servercore|windowsservercore|windows-?server|"
                            r"mcr\.microsoft\.com/windows/|[-_:./]windows|windows[-_.]")
@@ -73,9 +76,9 @@ def target(text: str) -> WindowsVersion:
 def image_version(image: str) -> WindowsVersion | None:
     """The Windows version an image reference names in its tag or path, if any."""
     reference = image.lower()
-    name = next((name for pattern, name in _DECISIVE if pattern.search(reference)), None)
+    name = next((name for text, name in _DECISIVE if text in reference), None)
     if name is None and WINDOWS_HINTS.search(reference):
-        release = _RELEASE.search(reference)
+        release = re.search(_RELEASE, reference)
         if release:
             name = _RELEASES.get(release.group(1), release.group(1))
     return next((v for v in VERSIONS if v.name == name), None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import MappingNode, Node, SequenceNode
 
 from porter.yamledit.parsing import RawDocument
 from porter.yamledit.plaindata import (
@@ -116,14 +116,11 @@ class Document:
 
 
 def _entry(node: MappingNode, key: str) -> tuple[Node, Node] | None:
-    merges = []
+    # Only a scalar key's value is a string: a collection key's (a list) equals no key.
     for key_node, value_node in node.value:
-        if isinstance(key_node, ScalarNode):
-            if key_node.value == key:
-                return key_node, value_node
-            if key_node.value == MERGE_KEY:
-                merges.append(value_node)
-    for source in merges:
+        if key_node.value == key:
+            return key_node, value_node
+    for source in [value for key_node, value in node.value if key_node.value == MERGE_KEY]:
         for mapping in source.value if isinstance(source, SequenceNode) else [source]:
             if isinstance(mapping, MappingNode):
                 found = _entry(mapping, key)
