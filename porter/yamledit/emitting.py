@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -28,7 +29,24 @@ class Layout:
 
 
 def plain_is_safe(text: str, flow: bool = False) -> bool:
-    """Can ``text`` be written as a plain scalar and still read back as that same string?"""
+    """Can ``text`` be written as a plain scalar and still read back as that same string?
+
+    Short texts (the keys and values transforms write again and again) are remembered.
+    """
+    if len(text) <= _REMEMBERED_LENGTH:
+        return _remembered_plain_is_safe(text, flow)
+    return _plain_is_safe(text, flow)
+
+
+_REMEMBERED_LENGTH = 200
+
+
+@functools.lru_cache(maxsize=4096)
+def _remembered_plain_is_safe(text: str, flow: bool) -> bool:
+    return _plain_is_safe(text, flow)
+
+
+def _plain_is_safe(text: str, flow: bool) -> bool:
     if not text or text != text.strip() or text[0] in _INDICATORS:
         return False
     if _UNSAFE_INSIDE.search(text) or (flow and any(c in _FLOW_UNSAFE for c in text)):
