@@ -4,6 +4,7 @@ plain-scalar test."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import pytest
@@ -167,3 +168,19 @@ def test_remembered_plain_tests_answer_as_the_plain_test(text: str, flow: bool) 
 def test_remembered_plain_tests_on_any_text(text: str, flow: bool) -> None:
     assert plain_is_safe(text, flow) == _plain_is_safe(text, flow)
     assert plain_is_safe(text, flow) == _plain_is_safe(text, flow)
+
+
+# -- line starts -----------------------------------------------------------------------------
+
+_BREAK = re.compile("\r\n|\r|\n|\x85|\u2028|\u2029")
+
+
+@given(st.text(alphabet="a \n\r\x85\u2028\u2029é\t", max_size=40))
+def test_line_starts_are_those_of_every_line_break(text: str) -> None:
+    assert LineIndex(text).starts == [0, *(m.end() for m in _BREAK.finditer(text))]
+
+
+@pytest.mark.parametrize("text", ["", "\n", "a", "a\n", "a\nb", "\n\n", "é\nü\n", "a\r\nb",
+                                  "a\rb", "é\x85b", "a\u2028b\n", "a\u2029"])
+def test_line_starts_of_short_texts(text: str) -> None:
+    assert LineIndex(text).starts == [0, *(m.end() for m in _BREAK.finditer(text))]

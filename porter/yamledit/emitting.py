@@ -70,6 +70,8 @@ def single_quoted(text: str) -> str | None:
 
 def scalar(value: Any, flow: bool = False, style: str | None = None) -> str:
     """A scalar's text; ``style`` is the quote style to keep (``'``, ``"`` or None)."""
+    if type(value) is str and style is None:  # the common case, first
+        return value if plain_is_safe(value, flow) else double_quoted(value)
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -93,7 +95,7 @@ def scalar(value: Any, flow: bool = False, style: str | None = None) -> str:
 
 
 def is_collection(value: Any) -> bool:
-    return isinstance(value, dict | list)
+    return isinstance(value, (dict, list))
 
 
 def inline(value: Any) -> str | None:

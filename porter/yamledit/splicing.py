@@ -13,6 +13,8 @@ import json
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from itertools import accumulate, repeat
+from operator import add
 from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -37,6 +39,7 @@ from porter.yamledit.plaindata import MERGE_KEY
 _BREAK = re.compile("\r\n|\r|\n|\x85|\u2028|\u2029")
 _BLANKS = " \t\r\n\x85\u2028\u2029"
 _BREAKS = "\r\n\x85\u2028\u2029"
+_UNICODE_BREAKS = ("\x85", "\u2028", "\u2029")
 _BLOCK_HEADER = re.compile(r"(?:[!&]\S*[ \t]+)*[|>]([0-9+-]*)")
 _IN_PLACE = -(1 << 30)
 """Rank of a value's replacement: an empty value (``key:`` at the end of a text) is replaced
@@ -66,12 +69,22 @@ class Edit:
     rank: int = 0
 
 
+def _line_starts(text: str) -> list[int]:
+    """Offsets of line starts: the lengths of the lines between LFs added up, in a text
+    with no other line break."""
+    if "\r" in text or (not text.isascii() and any(c in text for c in _UNICODE_BREAKS)):
+        return [0, *(m.end() for m in _BREAK.finditer(text))]
+    starts = list(accumulate(map(add, map(len, text.split("\n")), repeat(1)), initial=0))
+    starts.pop()  # the end of the last line, past the end of the text
+    return starts
+
+
 class LineIndex:
     """Offsets of line starts, with the same line breaks as libyaml."""
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.starts = [0, *(m.end() for m in _BREAK.finditer(text))]
+        self.starts = _line_starts(text)
 
     def line_of(self, offset: int) -> int:
         return bisect.bisect_right(self.starts, offset) - 1
@@ -146,6 +159,8 @@ class Splicer:
         self.layout = detect_layout(document.root, lines)
         self.nl = self.layout.newline
         self._references: dict[int, int] | None = None
+        self._resolved: dict[Path, Node] = {}
+        """Nodes found by :meth:`resolve`, by path (each past every check on the way)."""
         self._explicit_free: set[int] | None = set() if "?" in self.text else None
         """Block mappings seen without an explicit key (None: the text has no ``?``)."""
         root = document.root
@@ -156,8 +171,16 @@ class Splicer:
     # -- locating -------------------------------------------------------------------------
 
     def resolve(self, path: Path) -> Node:
-        node = self.document.root
-        for depth, part in enumerate(path):
+        """The node at ``path`` (str keys, int indexes), walked from the node of its longest
+        prefix resolved before: the checks on the way there passed then."""
+        node, start = self.document.root, 0
+        for cut in range(len(path), 0, -1):
+            known = self._resolved.get(path[:cut])
+            if known is not None:
+                node, start = known, cut
+                break
+        for depth in range(start, len(path)):
+            part = path[depth]
             if id(node) in self.shared:
                 raise SharedNodeError(path[:depth])
             if isinstance(node, MappingNode):
@@ -173,6 +196,7 @@ class Splicer:
                 node = node.value[part]
             else:
                 raise SpliceError(f"no node at {path}")
+            self._resolved[path[:depth + 1]] = node
         if id(node) in self.shared:
             raise SharedNodeError(path)
         return node
