@@ -4,6 +4,7 @@ plain-scalar test."""
 
 from __future__ import annotations
 
+import random
 import re
 from collections import Counter
 
@@ -184,3 +185,30 @@ def test_line_starts_are_those_of_every_line_break(text: str) -> None:
                                   "a\rb", "é\x85b", "a\u2028b\n", "a\u2029"])
 def test_line_starts_of_short_texts(text: str) -> None:
     assert LineIndex(text).starts == [0, *(m.end() for m in _BREAK.finditer(text))]
+
+
+# -- resolving paths -------------------------------------------------------------------------
+
+RESOLVED = y("a: &m", "  b: 1", "  c: [x, {d: 2}]", "e: *m", "f:", "  <<: *m", "  g: 3",
+             "h:", "  ? i", "  : 4", "l:", "- k: 5", "- [6, 7]")
+PATHS = [("a",), ("a", "b"), ("a", "c"), ("a", "c", 1, "d"), ("a", "c", 5), ("e",), ("e", "b"),
+         ("f",), ("f", "g"), ("f", "b"), ("f", "z"), ("h",), ("h", "i"), ("l",), ("l", 0, "k"),
+         ("l", 1, 0), ("l", 0, "k", "x"), ("z",), ("z", "y"), ("a", "c", 0, "q"), ()]
+
+
+def outcome(splicer: Splicer, path: tuple) -> object:
+    try:
+        return splicer.resolve(path)
+    except Exception as exc:  # the kind of refusal, and where
+        return type(exc).__name__, str(exc), getattr(exc, "path", None)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_paths_resolve_alike_whatever_was_resolved_before(seed: int) -> None:
+    document = Document("test.yaml", compose(RESOLVED, "test.yaml")[0])
+    lines = LineIndex(RESOLVED)
+    order = PATHS * 2
+    random.Random(seed).shuffle(order)
+    warm = Splicer(document, lines)
+    for path in order:
+        assert outcome(warm, path) == outcome(Splicer(document, lines), path), path
