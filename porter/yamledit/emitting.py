@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -28,7 +29,24 @@ class Layout:
 
 
 def plain_is_safe(text: str, flow: bool = False) -> bool:
-    """Can ``text`` be written as a plain scalar and still read back as that same string?"""
+    """Can ``text`` be written as a plain scalar and still read back as that same string?
+
+    Short texts (the keys and values transforms write again and again) are remembered.
+    """
+    if len(text) <= _REMEMBERED_LENGTH:
+        return _remembered_plain_is_safe(text, flow)
+    return _plain_is_safe(text, flow)
+
+
+_REMEMBERED_LENGTH = 200
+
+
+@functools.lru_cache(maxsize=4096)
+def _remembered_plain_is_safe(text: str, flow: bool) -> bool:
+    return _plain_is_safe(text, flow)
+
+
+def _plain_is_safe(text: str, flow: bool) -> bool:
     if not text or text != text.strip() or text[0] in _INDICATORS:
         return False
     if _UNSAFE_INSIDE.search(text) or (flow and any(c in _FLOW_UNSAFE for c in text)):
@@ -52,6 +70,8 @@ def single_quoted(text: str) -> str | None:
 
 def scalar(value: Any, flow: bool = False, style: str | None = None) -> str:
     """A scalar's text; ``style`` is the quote style to keep (``'``, ``"`` or None)."""
+    if type(value) is str and style is None:  # the common case, first
+        return value if plain_is_safe(value, flow) else double_quoted(value)
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -75,7 +95,7 @@ def scalar(value: Any, flow: bool = False, style: str | None = None) -> str:
 
 
 def is_collection(value: Any) -> bool:
-    return isinstance(value, dict | list)
+    return isinstance(value, (dict, list))
 
 
 def inline(value: Any) -> str | None:

@@ -13,6 +13,8 @@ import json
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from itertools import accumulate, repeat
+from operator import add
 from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -37,6 +39,7 @@ from porter.yamledit.plaindata import MERGE_KEY
 _BREAK = re.compile("\r\n|\r|\n|\x85|\u2028|\u2029")
 _BLANKS = " \t\r\n\x85\u2028\u2029"
 _BREAKS = "\r\n\x85\u2028\u2029"
+_UNICODE_BREAKS = ("\x85", "\u2028", "\u2029")
 _BLOCK_HEADER = re.compile(r"(?:[!&]\S*[ \t]+)*[|>]([0-9+-]*)")
 _IN_PLACE = -(1 << 30)
 """Rank of a value's replacement: an empty value (``key:`` at the end of a text) is replaced
@@ -66,12 +69,22 @@ class Edit:
     rank: int = 0
 
 
+def _line_starts(text: str) -> list[int]:
+    """Offsets of line starts: the lengths of the lines between LFs added up, in a text
+    with no other line break."""
+    if "\r" in text or (not text.isascii() and any(c in text for c in _UNICODE_BREAKS)):
+        return [0, *(m.end() for m in _BREAK.finditer(text))]
+    starts = list(accumulate(map(add, map(len, text.split("\n")), repeat(1)), initial=0))
+    starts.pop()  # the end of the last line, past the end of the text
+    return starts
+
+
 class LineIndex:
     """Offsets of line starts, with the same line breaks as libyaml."""
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.starts = [0, *(m.end() for m in _BREAK.finditer(text))]
+        self.starts = _line_starts(text)
 
     def line_of(self, offset: int) -> int:
         return bisect.bisect_right(self.starts, offset) - 1
@@ -92,29 +105,44 @@ class LineIndex:
         return match.group() if match else "\n"
 
 
+def explicit_key(text: str, start: int) -> bool:
+    """Does a ``?`` come before ``start`` on its line, with only blanks between them?"""
+    position = start
+    while position and text[position - 1] in " \t":
+        position -= 1
+    return text[position - 1:position] == "?"
+
+
 def detect_layout(root: Node, lines: LineIndex) -> Layout:
-    """The indentation habits of a document, from its own block collections."""
-    steps: Counter[int] = Counter()
-    offsets: Counter[int] = Counter()
+    """The indentation habits of a document, from its own block collections: the most
+    common step of each kind (the first counted, on a tie)."""
+    steps: dict[int, int] = {}
+    offsets: dict[int, int] = {}
     stack = [root]
+    pop, push = stack.pop, stack.append
     while stack:
-        node = stack.pop()
+        node = pop()
         if isinstance(node, MappingNode):
             for key, value in node.value:
-                if isinstance(value, MappingNode) and not value.flow_style and value.value:
-                    step = value.value[0][0].start_mark.column - key.start_mark.column
-                    if step > 0 and value.start_mark.line > key.start_mark.line:
-                        steps[step] += 1
-                elif isinstance(value, SequenceNode) and not value.flow_style and value.value:
-                    offset = value.start_mark.column - key.start_mark.column
-                    if offset >= 0 and value.start_mark.line > key.start_mark.line:
-                        offsets[offset] += 1
-                stack.append(value)
+                if isinstance(value, ScalarNode):
+                    continue  # nothing under it to count
+                if isinstance(value, MappingNode):
+                    if value.value and not value.flow_style:
+                        mark = key.start_mark
+                        step = value.value[0][0].start_mark.column - mark.column
+                        if step > 0 and value.start_mark.line > mark.line:
+                            steps[step] = steps.get(step, 0) + 1
+                elif isinstance(value, SequenceNode) and value.value and not value.flow_style:
+                    mark = key.start_mark
+                    offset = value.start_mark.column - mark.column
+                    if offset >= 0 and value.start_mark.line > mark.line:
+                        offsets[offset] = offsets.get(offset, 0) + 1
+                push(value)
         elif isinstance(node, SequenceNode):
             stack.extend(node.value)
     return Layout(
-        map_step=steps.most_common(1)[0][0] if steps else 2,
-        seq_offset=offsets.most_common(1)[0][0] if offsets else 2,
+        map_step=max(steps, key=steps.__getitem__) if steps else 2,
+        seq_offset=max(offsets, key=offsets.__getitem__) if offsets else 2,
         newline=lines.newline_near(root.start_mark.index),
     )
 
@@ -131,6 +159,10 @@ class Splicer:
         self.layout = detect_layout(document.root, lines)
         self.nl = self.layout.newline
         self._references: dict[int, int] | None = None
+        self._resolved: dict[Path, Node] = {}
+        """Nodes found by :meth:`resolve`, by path (each past every check on the way)."""
+        self._explicit_free: set[int] | None = set() if "?" in self.text else None
+        """Block mappings seen without an explicit key (None: the text has no ``?``)."""
         root = document.root
         self.json = isinstance(root, MappingNode) and bool(root.flow_style) and bool(
             root.value) and all(getattr(k, "style", None) == '"' for k, _ in root.value)
@@ -139,8 +171,16 @@ class Splicer:
     # -- locating -------------------------------------------------------------------------
 
     def resolve(self, path: Path) -> Node:
-        node = self.document.root
-        for depth, part in enumerate(path):
+        """The node at ``path`` (str keys, int indexes), walked from the node of its longest
+        prefix resolved before: the checks on the way there passed then."""
+        node, start = self.document.root, 0
+        for cut in range(len(path), 0, -1):
+            known = self._resolved.get(path[:cut])
+            if known is not None:
+                node, start = known, cut
+                break
+        for depth in range(start, len(path)):
+            part = path[depth]
             if id(node) in self.shared:
                 raise SharedNodeError(path[:depth])
             if isinstance(node, MappingNode):
@@ -156,16 +196,22 @@ class Splicer:
                 node = node.value[part]
             else:
                 raise SpliceError(f"no node at {path}")
+            self._resolved[path[:depth + 1]] = node
         if id(node) in self.shared:
             raise SharedNodeError(path)
         return node
 
     def _refuse_explicit_keys(self, node: MappingNode) -> None:
-        """An explicit key (``? key`` / ``: value``) is a layout the splicer does not write."""
+        """An explicit key (``? key`` / ``: value``) is a layout the splicer does not write.
+
+        A text without a ``?`` has none; a mapping found without one is not looked at again.
+        """
+        if self._explicit_free is None or id(node) in self._explicit_free:
+            return
         for key, _ in node.value:
-            start = key.start_mark.index
-            if self.text[self.lines.line_start(start):start].rstrip(" \t").endswith("?"):
+            if explicit_key(self.text, key.start_mark.index):
                 raise SpliceError("an explicit key (? key) where the change falls")
+        self._explicit_free.add(id(node))
 
     @staticmethod
     def _own_entry(node: MappingNode, key: str) -> tuple[Node, Node] | None:
