@@ -111,6 +111,21 @@ def test_empty_value_at_the_end_replaced_before_lines_inserted_after_it() -> Non
         "l:\n- 1\n- x\n- 3"
 
 
+def test_a_value_replaced_up_to_the_end_keeps_the_break_before_lines_added_after_it() -> None:
+    # Regression (found by Hypothesis): a text without a final line break whose last value
+    # is replaced from just after ``key:`` loses the break with the old lines; the entry
+    # added after it must start a line of its own, not join ``b: {}``.
+    text = "a:\n  b:\n    c: 1"
+    assert splice(text, lambda d: (d["a"].update(b={}), d.update(n="w"))) == \
+        'a:\n  b: {}\n"n": w'
+    assert splice(text, lambda d: (d.update(a={}), d.update(n="w"))) == 'a: {}\n"n": w'
+    assert splice("x: 1\na:\n- 1\n- 2", lambda d: d.update(a="z", n="w")) == \
+        'x: 1\na: z\n"n": w'
+    # Whole lines removed up to the end leave their break: no blank line, no final break.
+    assert splice("x: 1\na:\n- 1\n- 2", lambda d: (d.pop("a"), d.update(n="w"))) == \
+        'x: 1\n"n": w'
+
+
 def test_literal_block_scalar_becomes_plain_scalar() -> None:
     text = y("a: |", "  hello", "  world", "b: 1")
     assert splice(text, lambda d: d.update(a="x")) == y("a: x", "b: 1")

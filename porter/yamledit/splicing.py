@@ -414,11 +414,14 @@ class Splicer:
         size = len(text)
         if not text or text[-1] in _BREAKS or not edits:
             return edits
-        if any(e.start == e.end == size and e.text for e in edits):
-            if any(not e.text and e.start < size == e.end for e in edits):
-                # Lines removed up to the end leave a line break before the new lines.
+        appended = [e for e in edits if e.start == e.end == size and e.text]
+        if appended:
+            if any(not e.text and e.start < size == e.end for e in edits) and \
+                    apply_edits(text, [e for e in edits if e not in appended])[-1:] in _BREAKS:
+                # Lines removed up to the end left a line break before the new lines (not
+                # when the removal took the break itself, after ``key:`` say).
                 edits = [Edit(e.start, e.end, e.text[len(self.nl):] + self.nl, e.rank)
-                         if e.start == e.end == size and e.text.startswith(self.nl) else e
+                         if e in appended and e.text.startswith(self.nl) else e
                          for e in edits]
             else:
                 edits = edits + self._strip_last_block(edits)
