@@ -1,8 +1,8 @@
 """The YAML layer's fast paths give the answers of the definitions they stand in for.
 
 ``same`` (``==`` at C speed, then a type check) against the pair-by-pair walk it used to be;
-``diff`` (which no longer compares each collection before its entries) against the diff it
-used to be; ``build``'s quick builder against the full builder, including where it declines.
+and ``diff`` (which no longer compares each collection before its entries) against the diff
+it used to be.
 """
 
 from __future__ import annotations
@@ -17,9 +17,6 @@ from hypothesis import strategies as st
 
 from porter.yamledit import diffing
 from porter.yamledit.diffing import Op, diff, same
-from porter.yamledit.errors import InputError
-from porter.yamledit.parsing import compose
-from porter.yamledit.plaindata import MAX_DEPTH, _Builder, build
 
 SETTINGS = settings(max_examples=300, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -255,111 +252,3 @@ def test_diff_gives_the_ops_it_gave(pair: tuple[Any, Any]) -> None:
     old, new = pair
     assert _diffed(diff, old, new) == _diffed(reference_diff, old, new)
     assert diff(old, old) == []
-
-
-# -- build -----------------------------------------------------------------------------------
-
-def reference_build(text: str, last_key_wins: bool = False) -> list[Any]:
-    """Each document's data by the full builder, or the error it raises."""
-    return [_outcome(lambda raw=raw: _Builder("t.yaml", 3, None, last_key_wins,
-                                              raw.anchors).build(raw.root))
-            for raw in compose(text, "t.yaml")]
-
-
-def quick_build(text: str, last_key_wins: bool = False) -> list[Any]:
-    return [_outcome(lambda raw=raw: build(raw.root, "t.yaml", 3, None, last_key_wins,
-                                           aliases=raw.anchors)[0])
-            for raw in compose(text, "t.yaml")]
-
-
-def _outcome(make: Any) -> Any:
-    try:
-        return ("data", make())
-    except InputError as exc:
-        return ("error", str(exc), exc.line, exc.column)
-
-
-def agree(text: str) -> None:
-    for last_key_wins in (False, True):
-        got, want = quick_build(text, last_key_wins), reference_build(text, last_key_wins)
-        assert len(got) == len(want)
-        for g, w in zip(got, want, strict=True):
-            assert g[0] == w[0] and (same(g[1], w[1]) if g[0] == "data" else g == w), text
-
-
-@pytest.mark.parametrize("text", [
-    "a: 1\nb: [yes, no, on, Off, ~, null, '', x]\nc: {d: 1.5, e: .inf, f: -.inf, g: .nan}\n",
-    "kind: Deployment\nspec:\n  replicas: 0x1F\n  o: 0o17\n  b: 0b101\n  s: 010\n  u: 1_000\n",
-    "a:\nb: \nc: ''\nd: \"\"\ne: !!str 1\nf: !!int '2'\ng: !!float 3\nh: !Ref x\n",
-    "words: [Pod, v1, TCP, Yes, YES, yes-no, nulls, Null, NULL, truely, True, ON, z, ~x]\n",
-    "unicode: [é, ٣٤, ٣٤٥٦٧٨, Ωmega, +x, -x, .x, '9']\n",
-    "a: 1\na: 2\n",  # a repeated key: refused (the strict reader) or the last one wins
-    "a: {b: 1, b: 2}\nc: 3\n",
-    "<<: {a: 1}\nb: 2\n",  # merge keys: the full builder's
-    "'<<': 1\nb: 2\n",
-    "? [a, b]\n: 1\n",  # a complex key
-    "? {a: 1}\n: 1\n",
-    "a: !!binary aGVsbG8=\nb: !!binary '!!'\n",
-    "n: " + "9" * 5000 + "\n",  # more digits than Python converts
-    "n: 0x" + "f" * 5000 + "\n",
-    "- a\n- [b, {c: d}]\n- - - e\n",
-    "just a scalar\n",
-    "",
-    "[]\n---\n{}\n---\n- {}\n- []\n",
-    "a: &x {b: 1}\nc: *x\n",  # aliases: the full builder only
-    "a: " + "[" * (MAX_DEPTH - 1) + "1" + "]" * (MAX_DEPTH - 1) + "\n",
-    "a: " + "[" * MAX_DEPTH + "1" + "]" * MAX_DEPTH + "\n",  # too deep: refused
-    "a: " + "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1) + "\n",
-    "a: " + "{b: " * MAX_DEPTH + "1" + "}" * MAX_DEPTH + "\n",
-])
-def test_the_quick_builder_makes_what_the_full_builder_makes(text: str) -> None:
-    agree(text)
-
-
-def test_the_quick_builder_keeps_the_node_limit(monkeypatch: pytest.MonkeyPatch) -> None:
-    from porter.yamledit import plaindata
-
-    monkeypatch.setattr(plaindata, "MAX_NODES", 6)
-    agree("a: [1, 2]\nb: 3\nc: 4\n")  # 6 nodes: the root, 3 values, 2 items
-    agree("a: [1, 2, 3]\nb: 3\nc: 4\n")  # 7: refused, at the node that is one too many
-    assert reference_build("a: [1, 2, 3]\nb: 3\nc: 4\n")[0][0] == "error"
-
-
-SCALARS = st.sampled_from(("a", "yes", "No", "~", "", "1", "-1", "+1", "0x1F", "1.5", ".nan",
-                           ".inf", "1e3", "Pod", "v1.2.3", "true", "TRUE", "nulls", "é",
-                           "'q'", '"1"', "!!str 1", "!!int 1", "!!float 1", "<<", "? k",
-                           "null", "off", "0", "00", "1_0", "9" * 30))
-
-
-class Pairs(tuple):  # type: ignore[type-arg]
-    """A block mapping's entries, as written (a key may repeat)."""
-
-
-def yaml_text(value: Any, indent: str = "") -> str:
-    if isinstance(value, Pairs):
-        if not value:
-            return "{}"
-        return "".join(f"\n{indent}{k}: {yaml_text(v, indent + '  ')}" for k, v in value)
-    if isinstance(value, list):
-        if all(not isinstance(v, Pairs) for v in value):
-            return "[" + ", ".join(yaml_text(v, indent) for v in value) + "]"
-        return "".join(f"\n{indent}- {yaml_text(v, indent + '  ').lstrip()}" for v in value)
-    return str(value)
-
-
-KEY_TEXT = st.sampled_from(("a", "b", "a", "'a'", "<<", "1", "true", "k"))
-DOCS = st.recursive(SCALARS, lambda children: st.one_of(
-    st.lists(children, max_size=3),
-    st.lists(st.tuples(KEY_TEXT, children), max_size=3).map(Pairs),
-), max_leaves=15)
-
-
-@SETTINGS
-@given(DOCS)
-def test_the_quick_builder_agrees_on_generated_documents(value: Any) -> None:
-    text = yaml_text(Pairs([("root", value)])).lstrip() + "\n"
-    try:
-        compose(text, "t.yaml")
-    except InputError:
-        return  # text the generator got wrong: nothing to build
-    agree(text)

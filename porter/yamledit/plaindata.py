@@ -247,54 +247,8 @@ def build(node: Node, name: str, line_offset: int = 0,
     refusing it (the API server's strict reader); ``aliases=False`` says the nodes hold no
     alias (their text has no anchor), which saves tracking the nodes seen.
     """
-    if not aliases and type(node) is not ScalarNode:
-        try:
-            return _quick(node, 0, [MAX_NODES - 1], last_key_wins), BuildInfo()
-        except Exception:  # _Decline, or an error the full builder is to place
-            pass
     builder = _Builder(name, line_offset, budget, last_key_wins, aliases)
     return builder.build(node), builder.info
-
-
-class _Decline(Exception):
-    """The quick builder leaves the document to the full one."""
-
-
-_WORDS: dict[str, Any] = {**dict.fromkeys(_NULLS - {""}), **_BOOLS}
-"""Plain scalars that start past ``9`` and do not read as text."""
-
-
-def _quick(node: Node, depth: int, left: list[int], last_key_wins: bool) -> Any:
-    """What :class:`_Builder` makes of a collection without aliases, for the common case:
-    it declines (raises) at anything else (a merge key, a complex key, a repeated key, the
-    limits, an error), which the full builder then handles, and places."""
-    items = node.value
-    left[0] -= len(items)  # the nodes it builds: its values or items
-    if left[0] < 0 or depth >= MAX_DEPTH:
-        raise _Decline
-    kind = type(node)
-    if kind is MappingNode:
-        result: dict[str, Any] = {}
-        for key_node, value_node in items:
-            if type(key_node) is not ScalarNode or key_node.value == MERGE_KEY:
-                raise _Decline
-            result[key_node.value] = _quick_value(value_node, depth, left, last_key_wins)
-        if len(result) != len(items) and not last_key_wins:
-            raise _Decline  # a repeated key
-        return result
-    if kind is SequenceNode:
-        return [_quick_value(item, depth, left, last_key_wins) for item in items]
-    raise _Decline
-
-
-def _quick_value(node: Node, depth: int, left: list[int], last_key_wins: bool) -> Any:
-    if type(node) is not ScalarNode:
-        return _quick(node, depth + 1, left, last_key_wins)
-    value = node.value
-    if node.tag == PLAIN and value and value[0] > "9":
-        # Neither a number nor a special float (they start with a digit, +, - or .).
-        return _WORDS.get(value, value)
-    return _scalar(node)
 
 
 def mapping_get(node: Node, key: str) -> Node | None:
