@@ -42,9 +42,72 @@ class Op:
         return result
 
 
+_LEAVES = frozenset((str, int, float, bool, type(None)))
+"""The scalar types of plain data: for them ``==`` plus the same type is ``same``."""
+
+
 def same(a: Any, b: Any) -> bool:
     """Equality that tells ``True`` from ``1`` and ``1.0`` from ``1``. Iterative: data may
-    nest as deep as the reader allows (400 levels), deeper than Python's recursion goes."""
+    nest as deep as the reader allows (400 levels), deeper than Python's recursion goes.
+
+    Plain data that ``==`` finds equal (at C speed) only needs its types checked; anything
+    else takes the full walk, which is the definition."""
+    kind = type(a)
+    if kind is not type(b):
+        return False
+    if kind is dict or kind is list:
+        try:
+            equal = a == b
+        except Exception:  # too deep for C recursion, or a value whose == fails
+            equal = False
+        if equal is True:
+            verdict = _types_agree(a, b)
+            if verdict is not None:
+                return verdict
+    return _same_walk(a, b)
+
+
+def _plainly_same(a: Any, b: Any) -> bool:
+    """Cheaply: are ``a`` and ``b`` certainly the same (False: maybe not)?"""
+    kind = type(a)
+    if kind is not type(b) or not (kind is dict or kind is list):
+        return False
+    try:
+        return a == b and _types_agree(a, b) is True
+    except Exception:  # too deep for C recursion, or a value whose == fails
+        return False
+
+
+def _types_agree(a: dict[Any, Any] | list[Any], b: dict[Any, Any] | list[Any]) -> bool | None:
+    """For ``a == b``: do the types agree everywhere? None where ``==`` cannot be trusted (a
+    container or a value not of plain data's exact types): the full walk must tell."""
+    pending = [(a, b)]
+    while pending:
+        a, b = pending.pop()
+        if type(a) is dict:
+            for k, v in a.items():
+                w = b[k]
+                kind = type(v)
+                if kind is not type(w):
+                    return False
+                if kind is dict or kind is list:
+                    pending.append((v, w))
+                elif kind not in _LEAVES:
+                    return None
+        else:
+            for v, w in zip(a, b):  # noqa: B905 - equal lists: equal lengths
+                kind = type(v)
+                if kind is not type(w):
+                    return False
+                if kind is dict or kind is list:
+                    pending.append((v, w))
+                elif kind not in _LEAVES:
+                    return None
+    return True
+
+
+def _same_walk(a: Any, b: Any) -> bool:
+    """:func:`same` by its definition, pair by pair."""
     pending = [(a, b)]
     while pending:
         a, b = pending.pop()
@@ -71,14 +134,16 @@ def diff(old: Any, new: Any) -> list[Op]:
 
 def _diff(old: Any, new: Any, old_path: Path, new_path: Path, ops: list[Op],
           container: Any = None) -> None:
-    if same(old, new):
-        return
+    # Collections are not compared first (an entry that is the same gives no op), but
+    # whole subtrees that plainly are the same are skipped.
     if isinstance(old, dict) and isinstance(new, dict) and new and \
             (not old or old.keys() & new.keys()):
-        _diff_mapping(old, new, old_path, new_path, ops)
+        if not _plainly_same(old, new):
+            _diff_mapping(old, new, old_path, new_path, ops)
     elif isinstance(old, list) and isinstance(new, list) and new and old:
-        _diff_sequence(old, new, old_path, new_path, ops)
-    else:
+        if not _plainly_same(old, new):
+            _diff_sequence(old, new, old_path, new_path, ops)
+    elif not same(old, new):
         parent, source = (old_path[:-1], old_path[-1]) if old_path else ((), None)
         ops.append(Op("replace", new_path, new, parent, source, container=container))
 
