@@ -203,13 +203,13 @@ def _sync_directories(directories: Iterable[Path], synced: Collection[int] = ())
     """Make the renames into ``directories`` durable, where the file systems ``synced``
     (since the renames) do not already hold them; best effort, as before: some file
     systems cannot fsync a directory."""
-    rest = [str(d) for d in directories if not synced or _device(d) not in synced]
+    rest = [d for d in directories if not synced or _device(d) not in synced]
     if len(rest) > _FEW:
         with contextlib.suppress(OSError):
-            _sync_file_systems(rest)
+            _sync_file_systems([str(d) for d in rest])
         return
     for directory in rest:
-        _sync_directory(Path(directory))
+        _sync_directory(directory)
 
 
 def _device(path: Path) -> int | None:

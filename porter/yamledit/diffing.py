@@ -52,30 +52,23 @@ def same(a: Any, b: Any) -> bool:
 
     Plain data that ``==`` finds equal (at C speed) only needs its types checked; anything
     else takes the full walk, which is the definition."""
+    verdict = _quick_same(a, b)
+    return _same_walk(a, b) if verdict is None else verdict
+
+
+def _quick_same(a: Any, b: Any) -> bool | None:
+    """:func:`same` where ``==`` and a check of the types can tell; None where they cannot (a
+    scalar, an inequality, a value not of plain data's exact types)."""
     kind = type(a)
     if kind is not type(b):
         return False
-    if kind is dict or kind is list:
-        try:
-            equal = a == b
-        except Exception:  # too deep for C recursion, or a value whose == fails
-            equal = False
-        if equal is True:
-            verdict = _types_agree(a, b)
-            if verdict is not None:
-                return verdict
-    return _same_walk(a, b)
-
-
-def _plainly_same(a: Any, b: Any) -> bool:
-    """Cheaply: are ``a`` and ``b`` certainly the same (False: maybe not)?"""
-    kind = type(a)
-    if kind is not type(b) or not (kind is dict or kind is list):
-        return False
+    if not (kind is dict or kind is list):
+        return None
     try:
-        return a == b and _types_agree(a, b) is True
+        equal = a == b
     except Exception:  # too deep for C recursion, or a value whose == fails
-        return False
+        return None
+    return _types_agree(a, b) if equal is True else None
 
 
 def _types_agree(a: dict[Any, Any] | list[Any], b: dict[Any, Any] | list[Any]) -> bool | None:
@@ -84,25 +77,17 @@ def _types_agree(a: dict[Any, Any] | list[Any], b: dict[Any, Any] | list[Any]) -
     pending = [(a, b)]
     while pending:
         a, b = pending.pop()
-        if type(a) is dict:
-            for k, v in a.items():
-                w = b[k]
-                kind = type(v)
-                if kind is not type(w):
-                    return False
-                if kind is dict or kind is list:
-                    pending.append((v, w))
-                elif kind not in _LEAVES:
-                    return None
-        else:
-            for v, w in zip(a, b):  # noqa: B905 - equal lists: equal lengths
-                kind = type(v)
-                if kind is not type(w):
-                    return False
-                if kind is dict or kind is list:
-                    pending.append((v, w))
-                elif kind not in _LEAVES:
-                    return None
+        # Equal dicts have the same keys: b's values are taken in a's order.
+        pairs = zip(a.values(), map(b.__getitem__, a)) if type(a) is dict else \
+            zip(a, b)  # noqa: B905 - equal lists: equal lengths
+        for v, w in pairs:
+            kind = type(v)
+            if kind is not type(w):
+                return False
+            if kind is dict or kind is list:
+                pending.append((v, w))
+            elif kind not in _LEAVES:
+                return None
     return True
 
 
@@ -138,10 +123,10 @@ def _diff(old: Any, new: Any, old_path: Path, new_path: Path, ops: list[Op],
     # whole subtrees that plainly are the same are skipped.
     if isinstance(old, dict) and isinstance(new, dict) and new and \
             (not old or old.keys() & new.keys()):
-        if not _plainly_same(old, new):
+        if _quick_same(old, new) is not True:
             _diff_mapping(old, new, old_path, new_path, ops)
     elif isinstance(old, list) and isinstance(new, list) and new and old:
-        if not _plainly_same(old, new):
+        if _quick_same(old, new) is not True:
             _diff_sequence(old, new, old_path, new_path, ops)
     elif not same(old, new):
         parent, source = (old_path[:-1], old_path[-1]) if old_path else ((), None)

@@ -416,8 +416,10 @@ class Splicer:
             return edits
         appended = [e for e in edits if e.start == e.end == size and e.text]
         if appended:
-            if any(not e.text and e.start < size == e.end for e in edits) and \
-                    apply_edits(text, [e for e in edits if e not in appended])[-1:] in _BREAKS:
+            removed_to_end = any(not e.text and e.start < size == e.end for e in edits)
+            before = apply_edits(text, [e for e in edits if e not in appended]) \
+                if removed_to_end else ""
+            if removed_to_end and (not before or before[-1] in _BREAKS):
                 # Lines removed up to the end left a line break before the new lines (not
                 # when the removal took the break itself, after ``key:`` say).
                 edits = [Edit(e.start, e.end, e.text[len(self.nl):] + self.nl, e.rank)
