@@ -28,6 +28,7 @@ def test_benchmark_runs_and_reports_every_target(tmp_path):
                   "convert start-up / import ruamel.yaml"):
         assert label in labels, out.stdout
     assert "CPU (parent and workers)" in out.stdout
+    assert "(the design's floor: importing typer and PyYAML alone" in out.stdout
     assert f"(d) real trees: skipped ({tmp_path / 'absent' / 'INDEX-plain.txt'} not found)" \
         in lines
 
@@ -52,8 +53,12 @@ def test_the_end_to_end_mode_runs_the_users_commands_on_real_trees(tmp_path):
                       "--jobs 2 speed-up, -o DIR", "default jobs / --jobs 1 time"):
             assert f"{label} ({tree})" in labels, out.stdout
     assert "peak RSS 10x files / 1x" in labels
-    for command in ("compose bound", "-o DIR --jobs 2", "--in-place", "round trip"):
+    for command in ("compose bound", "-o DIR --jobs 2", "--in-place", "round trip",
+                    "design floor"):
         assert f"  {command} " in out.stdout
+    # The floor is measured on the tree whose documents all change, and only there.
+    assert out.stdout.count("(the design's floor, start-up and two reads") == 1, out.stdout
+    assert out.stdout.count("(at the design's floor it would be") == 1, out.stdout
 
 
 SCALING = BENCH.parent / "scaling.py"
