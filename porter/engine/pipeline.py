@@ -84,12 +84,23 @@ class Pipeline:
     def _convert_segment(self, text: str, piece: Segment, name: str,
                          result: FileResult, budget: AliasBudget) -> str:
         assert piece.documents is not None
+        documents = [Document(name, raw, budget=budget) for raw in piece.documents]
+        try:
+            return self._convert_documents(text, documents, result)
+        finally:
+            # What the transforms kept in a document's state (the pod specs found, which
+            # refer back to it) makes a reference cycle: broken now, the document and its
+            # nodes go at once, not at the garbage collector's next full pass.
+            for document in documents:
+                document.state.clear()
+
+    def _convert_documents(self, text: str, documents: list[Document],
+                           result: FileResult) -> str:
         changes: list[Change] = []
         found: list[tuple[list[Finding], int, Any]] = []  # findings, first span, original data
-        for position, raw in enumerate(piece.documents):
-            document = Document(name, raw, budget=budget)
+        for position, document in enumerate(documents):
             if document.kind not in self.kinds or not document.is_kubernetes:
-                root = raw.root
+                root = document.root
                 if may_hold_pod_template(text[root.start_mark.index:root.end_mark.index]):
                     _report_unexamined(document, result)
                 continue
@@ -118,7 +129,7 @@ class Pipeline:
             found.append((findings, spans, original))
         if not changes:
             return text
-        converted = write_changes(text, changes, name)
+        converted = write_changes(text, changes, result.path)
         for change, (findings, spans, original) in zip(changes, found, strict=True):
             document = change.document
             if change.how == REFUSED:
