@@ -135,12 +135,12 @@ def test_a_quiet_run_without_reports_keeps_no_results(tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
     from porter.cli import app
-    from porter.commands import convert
+    from porter.running import spill
 
     def refused() -> None:
         raise AssertionError("a result log was made")
 
-    monkeypatch.setattr(convert, "ResultLog", refused)
+    monkeypatch.setattr(spill, "ResultLog", refused)
     (tmp_path / "good.yaml").write_bytes(GOOD.read_bytes())
     run = CliRunner().invoke(app, ["convert", str(tmp_path / "good.yaml"), "-q", "-o",
                                    str(tmp_path / "out")], catch_exceptions=False)

@@ -21,7 +21,6 @@ from porter.engine.config import Config, load_config
 from porter.engine.results import FileResult
 from porter.engine.suppression import suppress
 from porter.errors import ConfigError, PorterError, WriteError
-from porter.outputs import report_json, report_jsonl, report_text
 from porter.outputs.encoding import to_bytes
 from porter.outputs.run_info import RunInfo
 from porter.running.writing import write_atomic
@@ -50,8 +49,6 @@ _EXTENSIONS = {".json": ReportFormat.json, ".jsonl": ReportFormat.jsonl,
                ".sarif": ReportFormat.sarif, ".html": ReportFormat.html,
                ".htm": ReportFormat.html, ".md": ReportFormat.markdown,
                ".markdown": ReportFormat.markdown}
-_RENDERERS = {ReportFormat.text: report_text.render, ReportFormat.json: report_json.render,
-              ReportFormat.jsonl: report_jsonl.render}
 _READINESS = (ReportFormat.html, ReportFormat.markdown)
 """Formats that show the whole run (they also need the run's facts and the converted texts)."""
 
@@ -124,6 +121,8 @@ def write_reports(results: Sequence[FileResult], targets: Iterable[tuple[Path, R
     for path, fmt in targets:
         data: bytes | Iterator[bytes]
         if fmt is ReportFormat.json:  # the largest report: rendered as it is written
+            from porter.outputs import report_json  # each format's renderer: when it is asked
+
             data = (to_bytes(chunk) for chunk in report_json.chunks(results, shard))
         elif fmt is ReportFormat.sarif:
             from porter.outputs import sarif  # for this format
@@ -137,8 +136,14 @@ def write_reports(results: Sequence[FileResult], targets: Iterable[tuple[Path, R
             from porter.outputs import github  # for this format
 
             data = to_bytes(github.render(results))
+        elif fmt is ReportFormat.jsonl:
+            from porter.outputs import report_jsonl
+
+            data = to_bytes(report_jsonl.render(results))
         else:
-            data = to_bytes(_RENDERERS[fmt](results))
+            from porter.outputs import report_text
+
+            data = to_bytes(report_text.render(results))
         if str(path) == STDOUT:
             for piece in (data,) if isinstance(data, bytes) else data:
                 write_stdout(piece, flush=False)
@@ -196,12 +201,16 @@ class StreamedReports:
 
     def add(self, result: FileResult) -> None:
         if self.streams:
+            from porter.outputs import report_jsonl  # loaded once; only runs that stream
+
             self._write(to_bytes(report_jsonl.file_lines(result)))
 
     def finish(self, results: Sequence[FileResult], run: RunInfo | None = None,
                sarif_root: Path | None = None) -> None:
         """The JSON Lines summaries, then every other report."""
         if self.streams:
+            from porter.outputs import report_jsonl
+
             self._write(to_bytes(report_jsonl.summary_line(results)))
         self.close()
         write_reports(results, self.later, run, sarif_root, self.shard)

@@ -58,18 +58,10 @@ from porter.commands.options import (
 from porter.commands.progress import progress_bar
 from porter.engine.results import FileResult
 from porter.errors import ConfigError, PorterError, WriteError
-from porter.outputs import (
-    findings_list,
-    json_patch,
-    runtime_class,
-    stream,
-    summary,
-    unified_diff,
-)
+from porter.outputs import findings_list, runtime_class, stream, summary, unified_diff
 from porter.outputs.encoding import to_bytes
 from porter.running.inputs import InputFile, discover, external_target
 from porter.running.run import convert_paths
-from porter.running.spill import ResultLog
 from porter.running.writing import (
     BackupExists,
     ChangedMeanwhile,
@@ -81,7 +73,23 @@ from porter.running.writing import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from porter.running.shards import Shard
+    from porter.running.spill import ResultLog
+
+
+def _result_log() -> ResultLog:
+    """Where finished results wait on disk for the end of the run."""
+    from porter.running.spill import ResultLog  # pickling and temporary files: when needed
+
+    return ResultLog()
+
+
+def _patches(results: Sequence[FileResult]) -> str:
+    from porter.outputs import json_patch  # for --patch only: not part of start-up
+
+    return json_patch.render(results)
 
 
 def _write_overlay(results: list[FileResult], directory: Path, quiet: bool) -> str:
@@ -373,7 +381,7 @@ def convert(
         # and the reports: memory stays flat however many files there are. A quiet run that
         # writes no report at its end keeps none: the tally is all its end needs.
         kept = keep_texts or not quiet or reports.read_at_finish
-        results: list[FileResult] | ResultLog = [] if keep_texts or not kept else ResultLog()
+        results: list[FileResult] | ResultLog = [] if keep_texts or not kept else _result_log()
         tally = Tally(paths, config)
         yaml = _YamlOut() if yaml_out else None
         colored = diff and use_color(color, sys.stdout)
@@ -443,7 +451,7 @@ def convert(
         if yaml is not None:
             yaml.finish(manifest)
         elif patch_out:
-            write_stdout(to_bytes(json_patch.render(results)))
+            write_stdout(to_bytes(_patches(results)))
         sys.stdout.flush()
         written = (f"{written} rewritten in place" if in_place else
                    f"{written} written to {output}" if output is not None else None)
@@ -453,7 +461,7 @@ def convert(
             save(target, to_bytes(manifest))
             written = f"{written}; RuntimeClass written to {target}"
         if patch is not None and not patch_out:
-            save(patch, to_bytes(json_patch.render(results)))
+            save(patch, to_bytes(_patches(results)))
         if kustomize_dir is not None:
             overlay = _write_overlay(results, kustomize_dir, quiet)
             written = f"{written}; {overlay}" if written else overlay

@@ -4,7 +4,6 @@ bounded memory, a worker's death costs one file, workers never outlive the main 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import signal
 from collections import deque
@@ -74,6 +73,8 @@ def batches(sizes: Sequence[int], jobs: int) -> list[range]:
 
 def _die_with_parent(parent: int) -> None:
     """Ask the kernel to kill this worker when the main process goes (even by SIGKILL)."""
+    import ctypes  # loaded by _Pool before the fork: the worker has it already
+
     with contextlib.suppress(OSError, AttributeError):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
@@ -110,7 +111,9 @@ class _Pool:
     def __init__(self, config: Config, jobs: int, lean: bool = False) -> None:
         self.config = config
         self.lean = lean
-        import multiprocessing  # loaded when workers are started, not at every start-up
+        # Loaded when workers are started, not at every start-up (ctypes: for the workers).
+        import ctypes  # noqa: F401
+        import multiprocessing
 
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
         self.context = multiprocessing.get_context(method)

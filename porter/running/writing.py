@@ -4,7 +4,6 @@ many files at once with one sync for all of them (:class:`DurableBatch`)."""
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import errno
 import itertools
 import os
@@ -192,6 +191,8 @@ def _sync_file_systems(paths: list[str]) -> set[int]:
         handle = os.open(path, os.O_RDONLY)
         try:
             if syncfs(handle) != 0:
+                import ctypes
+
                 error = ctypes.get_errno()
                 raise OSError(error, os.strerror(error), path)
         finally:
@@ -228,6 +229,8 @@ def _fsync(path: str) -> None:
 
 
 def _libc() -> Any:
+    import ctypes  # for syncfs, which many files need and a few do not: not part of start-up
+
     try:
         return ctypes.CDLL(None, use_errno=True)
     except OSError:  # pragma: no cover - no C library to ask
