@@ -23,6 +23,11 @@ LOADED_ON_DEMAND = (
     "porter.outputs.report_merge",  # porter report merge
     "porter.outputs.sarif", "porter.outputs.github",  # --report x.sarif / --format github
     "porter.running.shards",  # --shard K/N
+    "porter.outputs.report_json", "porter.outputs.report_jsonl",  # --report r.json / r.jsonl
+    "porter.outputs.report_text",  # --report r.txt
+    "porter.outputs.json_patch",  # --patch
+    "porter.running.spill", "pickle", "tempfile",  # results kept on disk: a run that reports
+    "ctypes",  # syncfs, for many files written at once; worker processes
     "importlib.metadata",  # the registry reads entry points itself (porter.engine.entry_points)
     "ruamel.yaml",  # the fallback writer, for a layout the splicer declines
     "porter.charts.convert", "porter.charts.render",  # Helm: a chart among the inputs
@@ -56,9 +61,36 @@ def test_the_options_load_their_machinery(tmp_path):
     """The other side: each lazily loaded part is there when its option asks for it."""
     loaded = _loaded("convert", str(FIXTURES / "quickstart" / "input.yaml"), "-q",
                      "--report", str(tmp_path / "r.html"), "--kustomize", str(tmp_path / "k"),
-                     "--report", str(tmp_path / "r.sarif"), "--shard", "1/1")
+                     "--report", str(tmp_path / "r.sarif"), "--shard", "1/1",
+                     "--report", str(tmp_path / "r.json"), "--report", str(tmp_path / "r.jsonl"),
+                     "--report", str(tmp_path / "r.txt"), "--patch", str(tmp_path / "p.json"))
     assert {"porter.outputs.report_html", "porter.outputs.kustomize", "porter.outputs.sarif",
-            "porter.running.shards"} <= loaded
+            "porter.running.shards", "porter.outputs.report_json", "porter.outputs.report_jsonl",
+            "porter.outputs.report_text", "porter.outputs.json_patch"} <= loaded
+    assert "porter.running.spill" in _loaded("convert", str(FIXTURES / "quickstart"), "-o",
+                                             str(tmp_path / "out"))  # a summary at the end
     assert {"porter.charts.convert", "porter.commands.convert"} <= _loaded(
         "convert", str(FIXTURES / "charts" / "web"), "-q")
     assert "porter.commands.rules" in _loaded("rules")
+
+
+def test_start_up_is_frozen_and_the_collector_runs_for_the_command(monkeypatch):
+    """The entry point keeps the garbage collector out of start-up (what it loads is frozen)
+    and on for the command, whose reference cycles must still be collected."""
+    import gc
+
+    import porter.cli
+    from porter import entry
+
+    seen = []
+    monkeypatch.setattr(porter.cli, "app_for",
+                        lambda arguments: lambda: seen.append((gc.isenabled(),
+                                                               gc.get_freeze_count())))
+    monkeypatch.setattr(sys, "argv", ["porter", "convert", "x.yaml"])
+    try:
+        entry.main()
+    finally:
+        gc.unfreeze()
+    assert len(seen) == 1
+    enabled, frozen = seen[0]
+    assert enabled and frozen > 0
