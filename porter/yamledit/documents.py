@@ -29,6 +29,8 @@ class Document:
     _data: Any = None
     _info: BuildInfo | None = None
     state: dict[str, Any] = field(default_factory=dict)
+    """Scratch the transforms of one pass over the document share (the pipeline clears it
+    before they run, and once the document is written)."""
     budget: AliasBudget | None = None
     """Alias expansion left for the file (shared by its documents)."""
 
