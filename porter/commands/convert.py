@@ -169,7 +169,11 @@ def _write_one(result: FileResult, targets: _Targets) -> bool:
             result.errors.append(PorterError(refusal, result.path))
             return False
     try:
-        mode = stat.S_IMODE(source.stat().st_mode) if source.is_file() else None
+        try:
+            status = source.stat()
+        except OSError:
+            status = None
+        mode = stat.S_IMODE(status.st_mode) if status and stat.S_ISREG(status.st_mode) else None
         before = (lambda: keep_backup(target)) if targets.in_place and targets.backup else None
         if targets.batch is not None:
             targets.batch.add(target, result.converted_bytes(), mode, item=(result, target),

@@ -70,21 +70,22 @@ def bounded_memory(budget: int) -> Iterator[None]:
 def read_input(item: InputFile) -> bytes:
     """The bytes of one input. Regular files, and pipes named on the command line (``<(...)``)
     are read; devices and sockets never are (``/dev/zero`` would never end)."""
-    if item.path is None:
+    path = item.path
+    if path is None:
         return sys.stdin.buffer.read()
     try:
-        status = item.path.stat()
+        status = path.stat()
         if stat.S_ISDIR(status.st_mode):
             raise InputError("is a directory", item.display)
         if stat.S_ISREG(status.st_mode):
             if status.st_size > MAX_INPUT_BYTES:
                 raise InputError(f"larger than {MAX_INPUT_BYTES >> 30} GiB; not read",
                                  item.display)
-            return item.path.read_bytes()
+            return path.read_bytes()
         if not (stat.S_ISFIFO(status.st_mode) and item.explicit):
             raise InputError("not a regular file (a device, socket or pipe); not read",
                              item.display)
-        with item.path.open("rb") as stream:
+        with path.open("rb") as stream:
             data = stream.read(MAX_INPUT_BYTES + 1)
     except IsADirectoryError:
         raise InputError("is a directory", item.display) from None
@@ -104,7 +105,7 @@ def convert_input(item: InputFile, pipeline: Pipeline, data: bytes | None = None
     except InputError as exc:
         return FileResult(path=item.display, original="", converted="", errors=[exc],
                           relative=item.relative, kubernetes=False,
-                          unread=raw if item.path is None else None)
+                          unread=raw if item.location is None else None)
     budget = memory_budget(len(raw))
     del raw
     try:

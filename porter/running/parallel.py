@@ -41,7 +41,7 @@ def input_bytes(items: Sequence[InputFile]) -> list[int]:
     sizes = []
     for item in items:
         try:
-            sizes.append(item.path.stat().st_size if item.path is not None else 0)
+            sizes.append(os.stat(item.location).st_size if item.location is not None else 0)
         except OSError:
             sizes.append(0)
     return sizes
@@ -165,10 +165,12 @@ def _death(item: InputFile, exitcode: int | None) -> FileResult:
                       relative=item.relative, kubernetes=False)
 
 
-def convert_in_workers(items: Sequence[InputFile], config: Config,
-                       jobs: int, lean: bool = False) -> Iterator[FileResult]:
+def convert_in_workers(items: Sequence[InputFile], config: Config, jobs: int,
+                       lean: bool = False, sizes: Sequence[int] | None = None
+                       ) -> Iterator[FileResult]:
     """Results for ``items`` in their order, converted by ``jobs`` worker processes (with
-    ``lean``, each result's texts are released in its worker: see ``convert_paths``).
+    ``lean``, each result's texts are released in its worker: see ``convert_paths``;
+    ``sizes``: their :func:`input_bytes`, when known).
 
     Each worker has at most two batches in flight, so the results waiting for their turn are
     bounded by the batches, not by the number of files. A worker that dies (killed, out of
@@ -177,7 +179,7 @@ def convert_in_workers(items: Sequence[InputFile], config: Config,
     """
     from multiprocessing.connection import wait
 
-    sizes = input_bytes(items)
+    sizes = input_bytes(items) if sizes is None else sizes
     todo: deque[list[tuple[int, InputFile]]] = deque(
         [(n, items[n]) for n in run] for run in batches(sizes, jobs))
     ready: dict[int, FileResult] = {}

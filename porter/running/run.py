@@ -48,11 +48,13 @@ def convert_paths(arguments: Iterable[str | Path], config: Config | None = None,
         items = [items[n] for n in positions]
     if on_total is not None:
         on_total(len(items))
-    files = [i for i in items if isinstance(i, InputFile) and i.path is not None]
+    files = [i for i in items if isinstance(i, InputFile) and i.location is not None]
     stdin = _prefetch_images(items, config)
+    sizes = None
     if jobs is None:
-        jobs = default_jobs() if worth_forking(input_bytes(files), default_jobs()) else 1
-    parallel = iter(convert_in_workers(files, config, jobs, lean)) \
+        sizes = input_bytes(files)
+        jobs = default_jobs() if worth_forking(sizes, default_jobs()) else 1
+    parallel = iter(convert_in_workers(files, config, jobs, lean, sizes)) \
         if jobs > 1 and len(files) >= 2 else None
     resolver = config.image_resolver()
     notes = [f"porter: note: {note}" for note in resolver.notes] if resolver else []
@@ -65,10 +67,10 @@ def convert_paths(arguments: Iterable[str | Path], config: Config | None = None,
             elif isinstance(item, PorterError):
                 result = FileResult(path=item.file or "-", original="", converted="",
                                     errors=[item], kubernetes=False)
-            elif parallel is not None and item.path is not None:
+            elif parallel is not None and item.location is not None:
                 result = next(parallel)
             else:
-                result = convert_input(item, pipeline, stdin if item.path is None else None)
+                result = convert_input(item, pipeline, stdin if item.location is None else None)
                 if lean:
                     lightened(result, config)
             result.notes[:0], notes = notes, []  # an unreadable image cache, said once
@@ -97,7 +99,7 @@ def _prefetch_images(items: list[InputFile | ChartInput | PorterError],
             data = read_input(item)
         except PorterError:
             continue  # the conversion reports it
-        if item.path is None:
+        if item.location is None:
             stdin = data
         uses.extend(images.images_in(data, item.display, config))
     images.prefetch(config, uses)
