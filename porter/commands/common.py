@@ -335,26 +335,30 @@ def with_image_flags(config: Config, resolve: bool, cache: Path | None,
     return dataclasses.replace(config, images=settings)
 
 
-def _named_directories(paths: Sequence[str]) -> dict[Path, str]:
+class _NamedDirectories:
     """The directories named in ``paths`` that must hold a manifest (a chart directory
-    renders its own)."""
-    return {Path(path): path for path in paths if path != STDOUT and Path(path).is_dir()
-            and not (Path(path) / "Chart.yaml").is_file()}
+    renders its own), and which of them the files seen so far are in."""
 
+    def __init__(self, paths: Sequence[str]) -> None:
+        self.named = {Path(path): path for path in paths if path != STDOUT and
+                      Path(path).is_dir() and not (Path(path) / "Chart.yaml").is_file()}
+        self.seen: set[Path] = set()
 
-def _see(named: dict[Path, str], seen: set[Path], name: str) -> None:
-    """Note the named directories that hold the file ``name``."""
-    if len(seen) < len(named):
-        seen.update(parent for parent in Path(name).parents if parent in named)
+    def see(self, name: str) -> None:
+        if len(self.seen) < len(self.named):
+            self.seen.update(parent for parent in Path(name).parents if parent in self.named)
+
+    def empty(self) -> list[str]:
+        return [path for directory, path in self.named.items() if directory not in self.seen]
 
 
 def empty_directories(paths: Sequence[str], found: Iterable[str]) -> list[str]:
     """The directories named in ``paths`` where no manifest was found (none, or no YAML): an
     input error, so that a wrong path cannot pass CI."""
-    named, seen = _named_directories(paths), set[Path]()
+    directories = _NamedDirectories(paths)
     for name in found:  # one pass: the results may be on disk (a ResultLog)
-        _see(named, seen, name)
-    return [path for directory, path in named.items() if directory not in seen]
+        directories.see(name)
+    return directories.empty()
 
 
 class Tally:
@@ -366,16 +370,16 @@ class Tally:
         self.config = config
         self.count = 0
         self.status = EXIT_OK
-        self._named = _named_directories(paths)
-        self._seen: set[Path] = set()
+        self._directories = _NamedDirectories(paths)
 
     def add(self, result: FileResult) -> None:
         self.count += 1
         self.status = max(self.status, file_status(result, self.config))
-        _see(self._named, self._seen, result.path)
+        self._directories.see(result.path)
 
     def empty(self) -> list[str]:
-        return [path for directory, path in self._named.items() if directory not in self._seen]
+        """The named directories no file was in."""
+        return self._directories.empty()
 
 
 def report_empty(paths: Sequence[str], found: Iterable[str]) -> bool:

@@ -132,6 +132,15 @@ def _input_root(result: FileResult) -> Path:
     return path
 
 
+def _file_mode(path: Path) -> int | None:
+    """The permission bits of a regular file, for its conversion (None: not one, or gone)."""
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return stat.S_IMODE(status.st_mode) if stat.S_ISREG(status.st_mode) else None
+
+
 def _write_one(result: FileResult, targets: _Targets) -> bool:
     """Write one file's conversion to --output or in place (with a batch: stage it, the
     rename comes at the batch's commit); True when a file was written or staged.
@@ -169,11 +178,7 @@ def _write_one(result: FileResult, targets: _Targets) -> bool:
             result.errors.append(PorterError(refusal, result.path))
             return False
     try:
-        try:
-            status = source.stat()
-        except OSError:
-            status = None
-        mode = stat.S_IMODE(status.st_mode) if status and stat.S_ISREG(status.st_mode) else None
+        mode = _file_mode(source)
         before = (lambda: keep_backup(target)) if targets.in_place and targets.backup else None
         if targets.batch is not None:
             targets.batch.add(target, result.converted_bytes(), mode, item=(result, target),
